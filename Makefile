@@ -1,0 +1,41 @@
+# Two entry points do all the setup: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test lint bench browser clean
+
+run: $(VENV)/.installed
+	$(PY) -m streamlit run app.py
+
+test: $(VENV)/.test-installed browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.test-installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed
+	$(PY) -m benchmarks.engine_overhead
+
+$(VENV)/.created:
+	$(PYTHON) -m venv $(VENV)
+	touch $@
+
+$(VENV)/.installed: requirements.txt $(VENV)/.created
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
+	$(PIP) -r requirements-test.txt
+	touch $@
+
+# Debian's chromium drives the browser tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
