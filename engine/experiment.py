@@ -1,0 +1,118 @@
+"""Load and validate experiment files (CONTRACT.md section 1)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.errors import Problem, SpecError
+from engine.shapes import Analysis, Limits, analyze
+from engine.spec import ModelSpec, suggest
+
+FORMAT = "neuroloom/1"
+TOP_KEYS = ("format", "title", "description", "model", "data", "training")
+MAX_FILE_BYTES = 10 * 2**20
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: the parsed model, its analysis, and the data and training sections."""
+
+    title: str
+    description: str
+    model: ModelSpec
+    analysis: Analysis
+    data: dict[str, Any] | None
+    training: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized experiment, every default written out."""
+        out: dict[str, Any] = {
+            "format": FORMAT,
+            "title": self.title,
+            "description": self.description,
+            "model": self.model.to_dict(),
+        }
+        if self.data is not None:
+            out["data"] = dict(self.data)
+        if self.training is not None:
+            out["training"] = dict(self.training)
+        return out
+
+
+def read_file(path: str | Path) -> Any:
+    """Read a JSON file, turning every way it can fail into a `file:` problem."""
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SpecError(Problem("file", f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB"))
+        text = path.read_text(encoding="utf-8")
+    except SpecError:
+        raise
+    except FileNotFoundError:
+        raise SpecError(Problem("file", f"{path} does not exist")) from None
+    except IsADirectoryError:
+        raise SpecError(Problem("file", f"{path} is a folder, not an experiment file")) from None
+    except UnicodeDecodeError:
+        raise SpecError(Problem("file", f"{path} is not a text file (expected JSON)")) from None
+    except OSError as err:
+        raise SpecError(Problem("file", f"cannot read {path}: {err.strerror or err}")) from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, name: str = "the file") -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise SpecError(
+            Problem("file", f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}")
+        ) from None
+    except RecursionError:
+        raise SpecError(Problem("file", f"{name} is nested too deeply to be an experiment")) from None
+
+
+def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment | None, list[Problem]]:
+    """Validate a parsed experiment object; returns it (when valid) and every problem found."""
+    if not isinstance(raw, dict):
+        return None, [Problem("file", f"an experiment is a JSON object, got {type(raw).__name__}")]
+    problems: list[Problem] = []
+    for key in raw:
+        if key not in TOP_KEYS:
+            problems.append(
+                Problem("file", f"unknown key '{key}'{suggest(key, TOP_KEYS)} (allowed: {', '.join(TOP_KEYS)})")
+            )
+    if raw.get("format") != FORMAT:
+        problems.append(Problem("file", f'"format" must be "{FORMAT}", got {raw.get("format")!r}'))
+    for key in ("title", "description"):
+        if not isinstance(raw.get(key, ""), str):
+            problems.append(Problem("file", f'"{key}" must be text'))
+    for key in ("data", "training"):
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            problems.append(Problem(key, f'"{key}" must be an object'))
+    if "model" not in raw:
+        problems.append(Problem("model", 'the experiment has no "model"'))
+        return None, problems
+    analysis = analyze(raw["model"], limits)
+    problems += analysis.problems
+    if problems:
+        return None, problems
+    experiment = Experiment(
+        title=raw.get("title", ""),
+        description=raw.get("description", ""),
+        model=analysis.spec,
+        analysis=analysis,
+        data=raw.get("data"),
+        training=raw.get("training"),
+    )
+    return experiment, []
+
+
+def load_experiment(source: str | Path | dict, limits: Limits | None = None) -> Experiment:
+    """Parse and validate an experiment (a path or an already-parsed dict); raises `SpecError`."""
+    raw = source if isinstance(source, dict) else read_file(source)
+    experiment, problems = check_experiment(raw, limits)
+    if problems:
+        raise SpecError(problems)
+    return experiment
