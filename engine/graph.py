@@ -15,10 +15,12 @@ def to_graph(spec: ModelSpec) -> nx.DiGraph:
     """A DiGraph with the input and every node; edges run from a node to the nodes reading it."""
     graph = nx.DiGraph()
     graph.add_node(INPUT_ID, type="Input", order=0)
+    first: list = []  # a duplicated id's later nodes are reported, not wired
     for order, node in enumerate(spec.nodes, start=1):
-        if node.id not in graph or node.id == INPUT_ID:
+        if node.id not in graph:
             graph.add_node(node.id, type=node.type, order=order)
-    for node in spec.nodes:
+            first.append(node)
+    for node in first:
         for source in node.inputs:
             if source in graph:
                 graph.add_edge(source, node.id)

@@ -119,7 +119,9 @@ def _cyclic_nodes(graph: nx.DiGraph) -> set[str]:
 
 
 def _walk(spec: ModelSpec, analysis: Analysis, broken: set[str], limits: Limits) -> None:
-    by_id = {n.id: n for n in spec.nodes}
+    by_id: dict = {}
+    for n in spec.nodes:
+        by_id.setdefault(n.id, n)  # a duplicated id is broken; keep the first for the walk
     total_params = 0
     activations = numel(spec.input_shape) * FLOAT_BYTES * limits.batch_size
     for node_id in analysis.order:
