@@ -15,14 +15,16 @@ def show(experiment: Experiment, key: str = "summary") -> None:
     rows = []
     for node_id in [INPUT_ID, *(n.id for n in experiment.model.nodes)]:
         info = analysis.nodes[node_id]
-        rows.append({
-            "node": info.id,
-            "type": info.type,
-            "inputs": ", ".join(info.inputs) or "-",
-            "output shape": fmt(info.output_shape),
-            "params": info.params,
-            "MACs": info.macs,
-        })
+        rows.append(
+            {
+                "node": info.id,
+                "type": info.type,
+                "inputs": ", ".join(info.inputs) or "-",
+                "output shape": fmt(info.output_shape),
+                "params": info.params,
+                "MACs": info.macs,
+            }
+        )
     st.dataframe(rows, hide_index=True, key=f"{key}_table", use_container_width=True)
     left, middle, right = st.columns(3)
     left.metric("Parameters", f"{analysis.total_params:,}")

@@ -111,7 +111,7 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
 
 def load_experiment(source: str | Path | dict, limits: Limits | None = None) -> Experiment:
     """Parse and validate an experiment (a path or an already-parsed dict); raises `SpecError`."""
-    raw = source if isinstance(source, dict) else read_file(source)
+    raw = read_file(source) if isinstance(source, str | Path) else source
     experiment, problems = check_experiment(raw, limits)
     if problems:
         raise SpecError(problems)

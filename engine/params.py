@@ -27,6 +27,7 @@ class Param:
 
     default: Any = REQUIRED
     help: str = ""
+    example: Any = None  # the value a new node starts with when the parameter is required
 
     @property
     def required(self) -> bool:

@@ -77,6 +77,9 @@ class LayerType:
             raise ValueError(f"{self.name}: unknown group {self.group!r}")
         if not self.explain.strip():
             raise ValueError(f"{self.name}: an explanation is required")
+        for pname, param in self.params.items():
+            if param.required and param.example is None:
+                raise ValueError(f"{self.name}: required parameter {pname} needs an example value for new nodes")
         for rule in (self.shape, self.module, self.macs):
             if not callable(rule):
                 raise TypeError(f"{self.name}: shape, module and macs must be functions")

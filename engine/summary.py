@@ -38,7 +38,9 @@ def summary_table(analysis: Analysis, title: str = "") -> str:
     right = {4, 5}
 
     def line(cells):
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     rule = "-" * len(line(header))
     params = analysis.total_params

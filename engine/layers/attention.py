@@ -73,7 +73,7 @@ register(
         group="attention",
         explain="Each position looks at every other and takes a weighted mix of them; several heads look for different things.",
         params={
-            "num_heads": Int(help="parallel attention heads; must divide the width"),
+            "num_heads": Int(help="parallel attention heads; must divide the width", example=2),
             "dropout": Float(default=0.0, low=0.0, high=1.0, high_open=True, help="dropout on attention weights"),
         },
         shape=sequence_shape("MultiheadSelfAttention", "num_heads"),
@@ -85,7 +85,7 @@ register(
         group="attention",
         explain="Self-attention then a small MLP, each with a residual connection and LayerNorm: one Transformer block.",
         params={
-            "nhead": Int(help="attention heads; must divide the width"),
+            "nhead": Int(help="attention heads; must divide the width", example=2),
             "dim_feedforward": Int(default=None, help="hidden size of the MLP (default: 4 x width)"),
             "dropout": Float(default=0.1, low=0.0, high=1.0, high_open=True, help="dropout rate"),
             "activation": Choice(default="relu", choices=("relu", "gelu"), help="MLP activation"),

@@ -30,8 +30,8 @@ def conv(dims, explain):
         group="convolution",
         explain=explain,
         params={
-            "out_channels": Int(help="number of filters (output channels)"),
-            "kernel_size": Size(dims=dims, help="window size"),
+            "out_channels": Int(help="number of filters (output channels)", example=8),
+            "kernel_size": Size(dims=dims, help="window size", example=3),
             "stride": Size(default=1, dims=dims, help="step between windows"),
             "padding": Padding(default=0, dims=dims, help='zeros added at the borders, or "same"'),
             "bias": Bool(default=True, help="learn an offset per filter"),

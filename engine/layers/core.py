@@ -47,7 +47,7 @@ register(
         group="core",
         explain="Every output is a weighted sum of all inputs plus a bias: a fully connected layer.",
         params={
-            "out_features": Int(help="number of outputs (neurons)"),
+            "out_features": Int(help="number of outputs (neurons)", example=8),
             "bias": Bool(default=True, help="learn an offset per output"),
         },
         shape=linear_shape,
@@ -68,7 +68,7 @@ register(
         name="Reshape",
         group="core",
         explain="Rearranges each sample's values into a new shape; -1 stands for 'whatever is left'.",
-        params={"shape": ShapeList(help="new per-sample shape, one -1 allowed")},
+        params={"shape": ShapeList(help="new per-sample shape, one -1 allowed", example=[-1])},
         shape=reshape_shape,
         module=lambda ins, p: Call(modules.Reshape, {"shape": list(p["shape"])}),
         macs=zero_macs,

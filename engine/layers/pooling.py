@@ -34,7 +34,7 @@ def pool(kind, dims, explain):
         group="pooling",
         explain=explain,
         params={
-            "kernel_size": Size(dims=dims, help="window size"),
+            "kernel_size": Size(dims=dims, help="window size", example=2),
             "stride": Size(default=None, dims=dims, help="step between windows (default: kernel_size)"),
         },
         shape=pool_shape(name, dims),

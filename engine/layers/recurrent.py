@@ -35,7 +35,7 @@ def recurrent_macs(name):
 
 def recurrent(name, explain, extra=None):
     params = {
-        "hidden_size": Int(help="size of the hidden state"),
+        "hidden_size": Int(help="size of the hidden state", example=16),
         "num_layers": Int(default=1, high=16, help="recurrent layers stacked on each other"),
         "bidirectional": Bool(default=False, help="also read the sequence backwards"),
         "return_sequences": Bool(default=False, help="output every step instead of the final state"),

@@ -1,0 +1,39 @@
+"""Shared fixtures: small experiments built in code, and the repository root."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MLP = {
+    "format": "neuroloom/1",
+    "title": "MLP",
+    "model": {
+        "input": {"shape": [2], "dtype": "float"},
+        "nodes": [
+            {"id": "h1", "type": "Linear", "params": {"out_features": 8}},
+            {"id": "a1", "type": "Tanh"},
+            {"id": "h2", "type": "Linear", "params": {"out_features": 8}, "inputs": ["a1"]},
+            {"id": "a2", "type": "Tanh"},
+            {"id": "out", "type": "Linear", "params": {"out_features": 1}},
+        ],
+        "output": "out",
+    },
+}
+
+
+def experiment(nodes: list[dict], shape=(2,), dtype="float", output=None, **extra) -> dict:
+    """An experiment dict around a node list (output defaults to the last node)."""
+    model = {"input": {"shape": list(shape), "dtype": dtype}, "nodes": copy.deepcopy(nodes)}
+    if output is not None:
+        model["output"] = output
+    return {"format": "neuroloom/1", "model": model, **extra}
+
+
+@pytest.fixture
+def mlp() -> dict:
+    return copy.deepcopy(MLP)
