@@ -25,7 +25,7 @@ def show(experiment: Experiment, key: str = "summary") -> None:
                 "MACs": info.macs,
             }
         )
-    st.dataframe(rows, hide_index=True, key=f"{key}_table", use_container_width=True)
+    st.dataframe(rows, hide_index=True, key=f"{key}_table", width="stretch")
     left, middle, right = st.columns(3)
     left.metric("Parameters", f"{analysis.total_params:,}")
     middle.metric("Multiply-adds per sample", f"{analysis.total_macs:,}")

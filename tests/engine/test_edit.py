@@ -64,7 +64,7 @@ def test_insert_at_the_input():
 
 
 def test_insert_a_residual_add():
-    model, new = insert_node(MODEL, "a1", "Linear", {"out_features": 4}, node_id="h2")
+    model, _ = insert_node(MODEL, "a1", "Linear", {"out_features": 4}, node_id="h2")
     model, add = insert_node(model, "h2", "Add", also=["h1"])
     assert chain(model)[-2:] == [(add, ("h2", "h1")), ("out", (add,))]
 
