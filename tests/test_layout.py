@@ -26,3 +26,10 @@ def test_importing_the_engine_loads_no_streamlit():
     code = "import sys, engine, engine.cli, engine.edit, engine.summary; print('streamlit' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_every_layer_type_is_documented():
+    from engine.registry import REGISTRY
+
+    docs = (ROOT / "docs" / "experiment-format.md").read_text()
+    assert [name for name in REGISTRY if f"`{name}`" not in docs] == []
