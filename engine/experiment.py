@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.data import DataInfo, check_data
 from engine.errors import Problem, SpecError
+from engine.fit import fit_problems, resolve_loss
 from engine.shapes import Analysis, Limits, analyze
 from engine.spec import ModelSpec, suggest
+from engine.training.config import check_training
 
 FORMAT = "neuroloom/1"
 TOP_KEYS = ("format", "title", "description", "model", "data", "training")
@@ -26,6 +29,18 @@ class Experiment:
     analysis: Analysis
     data: dict[str, Any] | None
     training: dict[str, Any] | None
+    data_info: DataInfo | None = None
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.analysis.nodes[self.model.output].output_shape
+
+    @property
+    def loss(self) -> str:
+        """The training loss, with `auto` resolved for this model and data."""
+        if self.training is None or self.data_info is None:
+            raise SpecError(Problem("training", "this experiment has no data or training section to train with"))
+        return resolve_loss(self.training["loss"], self.data_info, self.output_shape)
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized experiment, every default written out."""
@@ -88,9 +103,13 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     for key in ("title", "description"):
         if not isinstance(raw.get(key, ""), str):
             problems.append(Problem("file", f'"{key}" must be text'))
-    for key in ("data", "training"):
-        if raw.get(key) is not None and not isinstance(raw[key], dict):
-            problems.append(Problem(key, f'"{key}" must be an object'))
+    data = info = training = None
+    if raw.get("data") is not None:
+        data, info, data_problems = check_data(raw["data"])
+        problems += data_problems
+    if raw.get("training") is not None:
+        training, training_problems = check_training(raw["training"])
+        problems += training_problems
     if "model" not in raw:
         problems.append(Problem("model", 'the experiment has no "model"'))
         return None, problems
@@ -98,13 +117,21 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     problems += analysis.problems
     if problems:
         return None, problems
+    spec = analysis.spec
+    if info is not None:
+        loss = resolve_loss(training["loss"] if training else "auto", info, analysis.nodes[spec.output].output_shape)
+        output = analysis.nodes[spec.output].output_shape
+        problems += fit_problems(info, spec.input_shape, spec.input_dtype, output, loss)
+        if problems:
+            return None, problems
     experiment = Experiment(
         title=raw.get("title", ""),
         description=raw.get("description", ""),
-        model=analysis.spec,
+        model=spec,
         analysis=analysis,
-        data=raw.get("data"),
-        training=raw.get("training"),
+        data=data,
+        training=training,
+        data_info=info,
     )
     return experiment, []
 

@@ -190,3 +190,36 @@ class Schema:
 
     def defaults(self) -> dict[str, Any]:
         return {k: p.default for k, p in self.params.items() if not p.required}
+
+
+@dataclass(frozen=True)
+class NameList(Param):
+    """A non-empty list of distinct names, each one of `choices` (e.g. 2-D input features)."""
+
+    choices: tuple[str, ...] = ()
+
+    def check(self, value: Any) -> list[str]:
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(v, str) and v in self.choices for v in value)
+            or len(set(value)) != len(value)
+        ):
+            raise ParamError(f"must be {self.describe()}, got {value!r}")
+        return list(value)
+
+    def describe(self) -> str:
+        return "a non-empty list of distinct names from " + ", ".join(self.choices)
+
+
+@dataclass(frozen=True)
+class Text(Param):
+    """A non-empty string (a file path, a column name)."""
+
+    def check(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ParamError(f"must be {self.describe()}, got {value!r}")
+        return value
+
+    def describe(self) -> str:
+        return "a non-empty text"

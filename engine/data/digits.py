@@ -1,0 +1,52 @@
+"""The 8x8 handwritten digits that scikit-learn ships (1797 images; nothing is downloaded)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.datasets import load_digits
+
+from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
+
+ALL = 1797
+
+
+def describe(config: Config) -> DataInfo:
+    return DataInfo(
+        name="digits",
+        task="classification",
+        sample_shape=(1, 8, 8),
+        n_classes=10,
+        class_names=tuple(str(d) for d in range(10)),
+        kind="image",
+    )
+
+
+def generate(config: Config) -> Dataset:
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)  # pixel intensities into [0, 1]
+    rng = np.random.default_rng(config["seed"])
+    chosen = rng.permutation(ALL)[: min(config["n_samples"], ALL)]
+    images, labels = images[chosen], digits.target[chosen].astype(np.int64)
+    if config["noise"]:
+        images = np.clip(images + rng.normal(0, config["noise"], images.shape), 0, 1).astype(np.float32)
+    images = images[:, None]  # (samples, 1 channel, 8, 8)
+    train, test = split(config, images, labels)
+    return Dataset(
+        describe(config),
+        to_tensor(images[train], "float"),
+        to_tensor(labels[train], "long"),
+        to_tensor(images[test], "float"),
+        to_tensor(labels[test], "long"),
+    )
+
+
+register(
+    DatasetType(
+        "digits",
+        "8x8 images of handwritten digits, 10 classes; pixels scaled to [0, 1].",
+        {},
+        describe,
+        generate,
+        defaults={"n_samples": ALL, "train_fraction": 0.75},
+    )
+)
