@@ -1,0 +1,1 @@
+"""Training: configs, losses and metrics, one run's session, and the background trainer."""

@@ -1,0 +1,35 @@
+"""Metrics of a set of outputs: loss, and accuracy for classes or R² and RMSE for values."""
+
+from __future__ import annotations
+
+import torch
+
+from engine.training.objective import Objective
+
+
+def evaluate(out: torch.Tensor, target: torch.Tensor, objective: Objective) -> dict:
+    """Floats keyed loss, accuracy (classification; per position for sequences), r2 and rmse
+    (regression); None where a metric does not apply."""
+    loss = float(objective.loss(out, target))
+    if objective.info.is_classification:
+        labels = target if objective.loss_name == "cross_entropy" else _labels(target, objective)
+        accuracy = float((objective.predict(out).reshape(-1) == labels.reshape(-1)).float().mean())
+        return {"loss": loss, "accuracy": accuracy, "r2": None, "rmse": None}
+    values, truth = out.reshape(-1).float(), target.reshape(-1).float()
+    error = ((values - truth) ** 2).sum()
+    spread = ((truth - truth.mean()) ** 2).sum()
+    r2 = float(1 - error / spread) if spread > 0 else None
+    return {"loss": loss, "accuracy": None, "r2": r2, "rmse": float((error / len(truth)).sqrt())}
+
+
+def _labels(target: torch.Tensor, objective: Objective) -> torch.Tensor:
+    """Class ids back from float targets (0/1 for one output, one-hot otherwise)."""
+    if objective.one_output_binary:
+        return target.reshape(-1).long()
+    return target.argmax(-1)
+
+
+def confusion(predicted: torch.Tensor, truth: torch.Tensor, classes: int) -> list[list[int]]:
+    """Counts[true][predicted] over every sample (and position)."""
+    pairs = truth.reshape(-1).long() * classes + predicted.reshape(-1).long()
+    return torch.bincount(pairs, minlength=classes * classes).reshape(classes, classes).tolist()

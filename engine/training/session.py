@@ -1,0 +1,147 @@
+"""One training run: the model, optimizer, schedule and data on the device, and the steps.
+
+The data moves to the device once; each step indexes it there. The session knows nothing of
+threads: the trainer drives it and passes a `gate` that may pause or stop between steps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from engine.compile import build_model
+from engine.data import Dataset, make_dataset
+from engine.experiment import Experiment
+from engine.training.device import pick_device
+from engine.training.metrics import evaluate
+from engine.training.objective import prepare
+
+EVAL_CHUNK = 4096  # samples per forward pass when evaluating a whole set
+
+
+def make_optimizer(config: dict, params) -> torch.optim.Optimizer:
+    lr, decay, momentum = config["lr"], config["weight_decay"], config["momentum"]
+    name = config["optimizer"]
+    if name in ("gd", "sgd"):
+        return torch.optim.SGD(params, lr=lr, momentum=momentum if name == "sgd" else 0.0, weight_decay=decay)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=decay)
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=lr, weight_decay=decay)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, momentum=momentum, weight_decay=decay)
+    return torch.optim.Adagrad(params, lr=lr, weight_decay=decay)
+
+
+def schedule_factor(config: dict) -> Callable[[int], float]:
+    """Learning-rate multiplier by epoch for the chosen schedule."""
+    epochs, kind = config["epochs"], config["lr_schedule"]
+    if kind == "step":
+        every, gamma = config["lr_step_every"] or max(1, epochs // 3), config["lr_gamma"]
+        return lambda epoch: gamma ** (epoch // every)
+    if kind == "cosine":
+        return lambda epoch: 0.5 * (1 + math.cos(math.pi * min(epoch, epochs) / epochs))
+    return lambda epoch: 1.0
+
+
+class Session:
+    """Everything one run needs, ready to step. Same seed on the CPU, same curve."""
+
+    def __init__(self, experiment: Experiment, device: str | None = None, dataset: Dataset | None = None):
+        config = experiment.training
+        self.experiment, self.config = experiment, config
+        self.device = pick_device(device or config["device"])
+        self.data = dataset or make_dataset(experiment.data)
+        self.model = build_model(experiment, seed=config["seed"]).to(self.device)
+        self.trained, self.objective = prepare(
+            self.model, experiment.model, experiment.loss, self.data.info, experiment.output_shape
+        )
+        self.x_train = self.data.x_train.to(self.device)
+        self.t_train = self.objective.targets(self.data.y_train).to(self.device)
+        self.x_test = self.data.x_test.to(self.device)
+        self.t_test = self.objective.targets(self.data.y_test).to(self.device)
+        self.n_train = len(self.x_train)
+        full = config["optimizer"] == "gd" or config["batch_size"] == "full"
+        self.batch_size = self.n_train if full else min(config["batch_size"], self.n_train)
+        self.optimizer = make_optimizer(config, self.model.parameters())
+        self.factor = schedule_factor(config)
+        self.base_lr = config["lr"]
+        self.penalized = [p for p in self.model.parameters() if p.dim() > 1]  # weights, not biases
+        self.shuffle = torch.Generator().manual_seed(config["seed"])
+        torch.manual_seed(config["seed"])  # dropout draws from the global generator
+        self.epoch = 0
+        self.step = 0
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self.batch_size)
+
+    def set_lr(self, lr: float) -> None:
+        """A new base learning rate, applied from the next step (the schedule still scales it)."""
+        self.base_lr = lr
+        self._apply_lr()
+
+    def _apply_lr(self) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.base_lr * self.factor(self.epoch)
+
+    def penalty(self) -> torch.Tensor | float:
+        kind, rate = self.config["regularization"], self.config["reg_rate"]
+        if kind == "none" or rate == 0:
+            return 0.0
+        if kind == "l1":
+            return rate * sum(p.abs().sum() for p in self.penalized)
+        return rate * sum(p.pow(2).sum() for p in self.penalized)
+
+    def run_epoch(
+        self, gate: Callable[[], bool] = lambda: True, progress: Callable[[int, float], None] | None = None
+    ) -> float | None:
+        """One pass over the training set in shuffled batches. Returns the mean batch loss, or
+        None when `gate` says stop. `progress(steps_done, running_loss)` may be called between
+        steps of a long epoch."""
+        self.model.train()
+        order = torch.randperm(self.n_train, generator=self.shuffle).to(self.device)
+        total = torch.zeros((), device=self.device)
+        clip = self.config["grad_clip"]
+        for index, start in enumerate(range(0, self.n_train, self.batch_size)):
+            if not gate():
+                return None
+            batch = order[start : start + self.batch_size]
+            loss = self.objective.loss(self.trained(self.x_train[batch]), self.t_train[batch])
+            self.optimizer.zero_grad(set_to_none=True)
+            (loss + self.penalty()).backward()
+            if clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
+            self.optimizer.step()
+            self.step += 1
+            total += loss.detach()
+            if progress is not None:
+                progress(index + 1, total)
+        self.epoch += 1
+        self._apply_lr()
+        return float(total) / self.steps_per_epoch
+
+    def evaluate(self) -> dict:
+        """Loss and accuracy (or R² and RMSE) on the whole training and test sets."""
+        self.model.eval()
+        with torch.no_grad():
+            train = evaluate(self.outputs(self.x_train), self.t_train, self.objective)
+            test = evaluate(self.outputs(self.x_test), self.t_test, self.objective)
+        self.model.train()
+        return {**{f"train_{k}": v for k, v in train.items()}, **{f"test_{k}": v for k, v in test.items()}}
+
+    def outputs(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.trained(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        self.model.load_state_dict(weights)

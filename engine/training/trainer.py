@@ -1,0 +1,304 @@
+"""The background trainer: runs a session on its own thread, controlled from any other.
+
+Controls (start, pause, resume, step, stop, set_lr, reset) only set flags under a lock; the
+training thread reads them between steps, so every control takes effect within one step and
+Stop always stops. The thread publishes immutable snapshots; `snapshot()` returns the newest,
+so a reader polling at any rate never builds a backlog. Pictures (decision boundary, neurons,
+confusion matrix) are drawn only when someone has asked for a snapshot since the last ones,
+so a run nobody watches pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import SpecError
+from engine.experiment import Experiment
+from engine.training.device import describe
+from engine.training.session import Session
+from engine.training.visuals import all_visuals
+
+IDLE, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
+    "idle",
+    "running",
+    "paused",
+    "finished",
+    "stopped",
+    "diverged",
+    "failed",
+)
+ENDED = (FINISHED, STOPPED, DIVERGED, FAILED)
+PROGRESS_EVERY_S = 0.1  # publish the running loss this often inside a long epoch
+VISUALS_EVERY_S = 0.05  # draw pictures at most this often, and only when asked for
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reader sees: the state, counters, latest metrics and (when asked for) pictures."""
+
+    state: str
+    epoch: int
+    epochs: int
+    step: int
+    lr: float
+    device: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    visuals: dict[str, Any] | None = None
+    message: str = ""
+    seconds: float = 0.0
+    epochs_per_second: float = 0.0
+    running_loss: float | None = None  # mean batch loss so far in the current epoch
+    version: int = 0  # grows with every publication
+
+
+class Trainer:
+    """Train an experiment in the background. Build it, `start()`, poll `snapshot()`."""
+
+    def __init__(self, experiment: Experiment, device: str | None = None):
+        self.experiment = experiment
+        self._device_name = device
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._new_session()
+
+    # -- controls (any thread) ------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start training, or resume it when paused."""
+        with self._lock:
+            if self._state == IDLE:
+                self._launch(pause_after_epoch=False)
+            elif self._state == PAUSED:
+                self._paused = self._pause_after_epoch = False
+                self._set_state(RUNNING)
+
+    def resume(self) -> None:
+        self.start()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self._state == RUNNING:
+                self._paused = True
+                self._set_state(PAUSED)
+
+    def step(self) -> None:
+        """Run exactly one more epoch, then pause."""
+        with self._lock:
+            if self._state == IDLE:
+                self._launch(pause_after_epoch=True)
+            elif self._state == PAUSED:
+                self._paused, self._pause_after_epoch = False, True
+                self._set_state(RUNNING)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the run and wait (up to `timeout` seconds) for the thread to leave."""
+        with self._lock:
+            self._stop = True
+            self._lock.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        with self._lock:
+            if self._state not in ENDED:
+                self._set_state(STOPPED)
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate; it applies from the next step."""
+        if not (isinstance(lr, int | float) and 0 < lr <= 100 and math.isfinite(lr)):
+            raise ValueError(f"the learning rate must be a number in (0, 100], got {lr!r}")
+        with self._lock:
+            self._pending_lr = float(lr)
+            if self._state in (IDLE, PAUSED) + ENDED:
+                self.session.set_lr(float(lr))
+                self._pending_lr = None
+                self._publish()
+
+    def reset(self) -> None:
+        """Stop, then start over from fresh weights (same seed) with an empty history."""
+        self.stop()
+        with self._lock:
+            self._new_session()
+
+    def close(self) -> None:
+        self.stop()
+
+    # -- reading (any thread) -------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The newest snapshot. Asking also requests fresh pictures for the next publication."""
+        self._visuals_wanted = True
+        return self._snapshot
+
+    @property
+    def state(self) -> str:
+        return self._state
+
+    def history(self) -> list[dict]:
+        """Every epoch's metrics so far (a copy)."""
+        with self._lock:
+            return list(self._history)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the run to end; True if it has."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return self._state in ENDED
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _new_session(self) -> None:
+        self.session = Session(self.experiment, self._device_name)
+        self.device = describe(self.session.device)
+        self._state, self._message = IDLE, ""
+        self._stop = self._paused = self._pause_after_epoch = False
+        self._pending_lr: float | None = None
+        self._history: list[dict] = []
+        self._version = 0
+        self._visuals_wanted = True
+        self._visuals: dict | None = None
+        self._visuals_time = 0.0
+        self._started = self._last_progress = 0.0
+        self._metrics: dict = {}
+        self._running_loss: float | None = None
+        self._thread = None
+        self._snapshot = self._make_snapshot()
+
+    def _launch(self, pause_after_epoch: bool) -> None:
+        self._pause_after_epoch = pause_after_epoch
+        self._set_state(RUNNING)
+        self._started = time.perf_counter()
+        self._thread = threading.Thread(target=self._run, name="neuroloom-trainer", daemon=True)
+        self._thread.start()
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self._state = state
+        if message:
+            self._message = message
+        self._lock.notify_all()
+        self._snapshot = self._make_snapshot()
+
+    def _gate(self) -> bool:
+        """Between steps: apply a new learning rate, wait while paused; False means stop."""
+        if self._pending_lr is not None:
+            with self._lock:
+                if self._pending_lr is not None:
+                    self.session.set_lr(self._pending_lr)
+                    self._pending_lr = None
+        if self._paused and not self._stop:
+            self._publish()
+            with self._lock:
+                while self._paused and not self._stop:
+                    self._lock.wait()
+        return not self._stop
+
+    def _progress(self, steps_done: int, total) -> None:
+        now = time.perf_counter()
+        if now - self._last_progress >= PROGRESS_EVERY_S:
+            self._last_progress = now
+            self._running_loss = float(total) / steps_done
+            self._publish(allow_visuals=False)
+
+    def _run(self) -> None:
+        session, config = self.session, self.experiment.training
+        try:
+            self._record(session.evaluate(), keep=session.epoch == 0)
+            self._publish()
+            checkpoint = session.weights()
+            while session.epoch < config["epochs"]:
+                mean_loss = session.run_epoch(self._gate, self._progress)
+                if mean_loss is None:
+                    break  # stopped between steps
+                metrics = session.evaluate()
+                if not all(math.isfinite(metrics[k]) for k in ("train_loss", "test_loss")) or not math.isfinite(
+                    mean_loss
+                ):
+                    session.load_weights(checkpoint)
+                    self._diverged()
+                    return
+                checkpoint = session.weights()
+                self._running_loss = None
+                self._record(metrics)
+                if self._pause_after_epoch:
+                    with self._lock:
+                        self._paused, self._pause_after_epoch = True, False
+                        if self._state == RUNNING:
+                            self._set_state(PAUSED)
+                self._publish()
+            with self._lock:
+                if not self._stop:
+                    self._set_state(FINISHED, f"finished {session.epoch} epochs")
+                else:
+                    self._set_state(STOPPED, f"stopped at epoch {session.epoch}")
+        except SpecError as err:
+            self._fail("; ".join(err.lines()))
+        except Exception as err:  # never let a failure escape the thread: it becomes the state
+            self._fail(f"training failed: {type(err).__name__}: {err}")
+        self._visuals_wanted = True
+        self._publish(final=True)
+
+    def _diverged(self) -> None:
+        lr = self.session.lr
+        message = (
+            f"the loss became NaN or infinite in epoch {self.session.epoch}; the weights of "
+            f"epoch {self.session.epoch - 1} are kept. Try a lower learning rate (now {lr:g}, "
+            f"try {lr / 10:g})."
+        )
+        self.session.epoch -= 1
+        with self._lock:
+            self._set_state(DIVERGED, message)
+        self._visuals_wanted = True
+        self._publish(final=True)
+
+    def _fail(self, message: str) -> None:
+        with self._lock:
+            self._set_state(FAILED, message)
+
+    def _record(self, metrics: dict, keep: bool = True) -> None:
+        entry = {
+            "epoch": self.session.epoch,
+            "step": self.session.step,
+            "lr": self.session.lr,
+            "seconds": time.perf_counter() - self._started,
+            **metrics,
+        }
+        with self._lock:
+            self._metrics = entry
+            if keep:
+                self._history.append(entry)
+
+    def _publish(self, allow_visuals: bool = True, final: bool = False) -> None:
+        now = time.perf_counter()
+        if allow_visuals and self._visuals_wanted and (final or now - self._visuals_time >= VISUALS_EVERY_S):
+            self._visuals_wanted = False
+            self._visuals_time = now
+            try:
+                self._visuals = all_visuals(self.session)
+            except Exception as err:  # a picture that cannot be drawn must not end the run
+                self._visuals = {"error": f"{type(err).__name__}: {err}"}
+        with self._lock:
+            self._snapshot = self._make_snapshot()
+
+    def _make_snapshot(self) -> Snapshot:
+        self._version += 1
+        elapsed = time.perf_counter() - self._started if self._started else 0.0
+        epoch = self.session.epoch
+        return Snapshot(
+            state=self._state,
+            epoch=epoch,
+            epochs=self.experiment.training["epochs"],
+            step=self.session.step,
+            lr=self.session.lr,
+            device=self.device,
+            metrics=dict(self._metrics),
+            visuals=self._visuals,
+            message=self._message,
+            seconds=elapsed,
+            epochs_per_second=epoch / elapsed if elapsed > 0 else 0.0,
+            running_loss=self._running_loss,
+            version=self._version,
+        )

@@ -1,0 +1,145 @@
+"""Pictures of what the model has learned, computed from a session on demand: the decision
+boundary and each small layer's neurons over the 2-D plane, the confusion matrix, the forecast
+against the truth, and per-layer weight and gradient statistics."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.data.planar import features
+from engine.training.metrics import confusion
+from engine.training.session import Session
+
+BOUNDARY_SIZE = 100  # the decision-boundary grid is BOUNDARY_SIZE x BOUNDARY_SIZE
+NEURON_SIZE = 24  # neuron pictures are coarser: many small images
+MAX_NEURONS = 16  # layers wider than this get no neuron pictures
+
+
+def plane_grid(domain: tuple[float, float], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates along one axis and every (x1, x2) point of the square grid, row by row."""
+    axis = np.linspace(domain[0], domain[1], size)
+    x1, x2 = np.meshgrid(axis, axis)  # rows follow x2, columns follow x1
+    return axis, np.stack([x1.ravel(), x2.ravel()], 1)
+
+
+def boundary(session: Session) -> dict | None:
+    """The model's output over the plane: P(positive) for one output, the winning class and its
+    probability for several classes, the value for regression."""
+    info = session.data.info
+    if info.kind != "planar":
+        return None
+    axis, points = plane_grid(info.domain, BOUNDARY_SIZE)
+    x = torch.from_numpy(features(points, info.features)).to(session.device)
+    with torch.no_grad():
+        session.model.eval()
+        scores = session.objective.scores(session.trained(x)).float().cpu()
+        session.model.train()
+    shape = (BOUNDARY_SIZE, BOUNDARY_SIZE)
+    result = {"axis": axis.tolist(), "task": info.task}
+    if not info.is_classification or scores.shape[-1] == 1:
+        result["value"] = scores.reshape(shape).numpy()
+    else:
+        probability, winner = scores.max(-1)
+        result["class"] = winner.reshape(shape).numpy()
+        result["confidence"] = probability.reshape(shape).numpy()
+        if scores.shape[-1] == 2:
+            result["value"] = scores[:, 1].reshape(shape).numpy()
+    return result
+
+
+def neurons(session: Session) -> dict[str, np.ndarray] | None:
+    """For 2-D data: each small 1-D layer's outputs over a coarse grid, node id -> (units, H, W)."""
+    info = session.data.info
+    if info.kind != "planar":
+        return None
+    shapes = session.experiment.analysis.nodes
+    watched = {
+        node_id: module
+        for node_id, module in session.model.named_children()
+        if len(shapes[node_id].output_shape) == 1 and shapes[node_id].output_shape[0] <= MAX_NEURONS
+    }
+    if len(watched) > 24:
+        return None
+    _, points = plane_grid(info.domain, NEURON_SIZE)
+    x = torch.from_numpy(features(points, info.features)).to(session.device)
+    captured: dict[str, np.ndarray] = {}
+
+    def keep(node_id):
+        def hook(module, args, output):
+            captured[node_id] = output.detach().float().cpu().T.reshape(-1, NEURON_SIZE, NEURON_SIZE).numpy()
+
+        return hook
+
+    handles = [module.register_forward_hook(keep(node_id)) for node_id, module in watched.items()]
+    try:
+        with torch.no_grad():
+            session.model.eval()
+            session.model(x)
+            session.model.train()
+    finally:
+        for handle in handles:
+            handle.remove()
+    return captured
+
+
+def confusion_matrix(session: Session) -> list[list[int]] | None:
+    info = session.data.info
+    if not info.is_classification:
+        return None
+    with torch.no_grad():
+        session.model.eval()
+        predicted = session.objective.predict(session.outputs(session.x_test))
+        session.model.train()
+    return confusion(predicted.cpu(), session.data.y_test, info.n_classes)
+
+
+def forecast(session: Session) -> dict | None:
+    """For series: the model's one-step predictions on the test windows next to the truth."""
+    if session.data.info.kind != "series":
+        return None
+    with torch.no_grad():
+        session.model.eval()
+        predicted = session.outputs(session.x_test).reshape(-1).float().cpu()
+        session.model.train()
+    time = session.data.extra["time"][session.data.extra["test_index"]]
+    return {"time": time.tolist(), "truth": session.data.y_test.tolist(), "predicted": predicted.tolist()}
+
+
+def layer_stats(session: Session) -> dict[str, dict]:
+    """Per node with weights: the latest gradient norm and the weights' mean, std and largest |w|."""
+    stats = {}
+    for node_id, module in session.model.named_children():
+        params = [p for p in module.parameters()]
+        if not params:
+            continue
+        flat = torch.cat([p.detach().reshape(-1) for p in params]).float()
+        grads = [p.grad.detach().reshape(-1) for p in params if p.grad is not None]
+        stats[node_id] = {
+            "grad_norm": float(torch.cat(grads).float().norm()) if grads else None,
+            "weight_mean": float(flat.mean()),
+            "weight_std": float(flat.std()) if flat.numel() > 1 else 0.0,
+            "weight_max_abs": float(flat.abs().max()),
+        }
+    return stats
+
+
+def weights_of(session: Session, limit: int = 16) -> dict[str, np.ndarray]:
+    """Small Linear layers' weight matrices (out x in), for drawing links by sign and size."""
+    out = {}
+    for node_id, module in session.model.named_children():
+        weight = getattr(module, "weight", None)
+        if isinstance(module, torch.nn.Linear) and max(weight.shape) <= limit:
+            out[node_id] = weight.detach().float().cpu().numpy().copy()
+    return out
+
+
+def all_visuals(session: Session) -> dict:
+    return {
+        "boundary": boundary(session),
+        "neurons": neurons(session),
+        "confusion": confusion_matrix(session),
+        "forecast": forecast(session),
+        "layers": layer_stats(session),
+        "weights": weights_of(session),
+    }
