@@ -111,11 +111,11 @@ class Trainer:
         if not (isinstance(lr, int | float) and 0 < lr <= 100 and math.isfinite(lr)):
             raise ValueError(f"the learning rate must be a number in (0, 100], got {lr!r}")
         with self._lock:
-            self._pending_lr = float(lr)
-            if self._state in (IDLE, PAUSED) + ENDED:
+            if self._thread is None or not self._thread.is_alive():
                 self.session.set_lr(float(lr))
-                self._pending_lr = None
-                self._publish()
+            else:
+                self._pending_lr = float(lr)  # the training thread applies it before its next step
+            self._snapshot = self._make_snapshot()
 
     def reset(self) -> None:
         """Stop, then start over from fresh weights (same seed) with an empty history."""
