@@ -10,12 +10,22 @@ import json
 import os
 import sys
 
-from engine.errors import SpecError
+from engine.errors import Problem, SpecError
 from engine.experiment import load_experiment
 from engine.summary import summary_dict, summary_table
+from engine.training.config import check_training
+from engine.training.progress import ProgressBar
+from engine.training.runfiles import save_run
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 1
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -27,6 +37,50 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.training.trainer import DIVERGED, FAILED, Trainer
+
+    experiment = load_experiment(args.file)
+    if experiment.data is None:
+        raise SpecError(Problem("data", 'training needs a "data" section, e.g. {"dataset": "circle"}'))
+    if experiment.training is None:
+        experiment.training = check_training({})[0]
+    if args.epochs is not None:
+        experiment.training["epochs"] = args.epochs
+    trainer = Trainer(experiment, device=args.device)
+    bar = ProgressBar(experiment.training["epochs"])
+    trainer.start()
+    try:
+        while not trainer.wait(0.1):
+            bar.update(trainer.snapshot(visuals=False))
+    except KeyboardInterrupt:
+        trainer.stop()
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    final = trainer.snapshot(visuals=False)
+    bar.update(final, final=True)
+    if args.save:
+        save_run(args.save, experiment, trainer.session.model, trainer.history())
+    if final.state in (DIVERGED, FAILED):
+        print(final.message, file=sys.stderr)
+    if args.json:
+        m = final.metrics
+        print(
+            json.dumps(
+                {
+                    "epochs": final.epoch,
+                    "train_loss": m.get("train_loss"),
+                    "test_loss": m.get("test_loss"),
+                    "train_accuracy": m.get("train_accuracy"),
+                    "test_accuracy": m.get("test_accuracy"),
+                    "seconds": round(final.seconds, 3),
+                    "device": trainer.session.device.type,
+                }
+            )
+        )
+    return 1 if final.state in (DIVERGED, FAILED) else 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="NeuroLoom's engine.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +88,14 @@ def make_parser() -> argparse.ArgumentParser:
     summary.add_argument("file", help="experiment file (JSON)")
     summary.add_argument("--json", action="store_true", help="print JSON instead of a table")
     summary.set_defaults(run=cmd_summary)
+
+    train = commands.add_parser("train", help="train an experiment, with a progress bar on stderr")
+    train.add_argument("file", help="experiment file (JSON) with data and training sections")
+    train.add_argument("--epochs", type=positive_int, help="override training.epochs")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="override training.device")
+    train.add_argument("--json", action="store_true", help="end stdout with a JSON line of the final metrics")
+    train.add_argument("--save", metavar="DIR", help="write the experiment, weights.safetensors and the history")
+    train.set_defaults(run=cmd_train)
     return parser
 
 

@@ -128,9 +128,10 @@ class Trainer:
 
     # -- reading (any thread) -------------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        """The newest snapshot. Asking also requests fresh pictures for the next publication."""
-        self._visuals_wanted = True
+    def snapshot(self, visuals: bool = True) -> Snapshot:
+        """The newest snapshot. Asking (with `visuals`) requests fresh pictures for the next one."""
+        if visuals:
+            self._visuals_wanted = True
         return self._snapshot
 
     @property
