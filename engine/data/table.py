@@ -6,8 +6,10 @@ half-loaded. Features are standardized with the training rows' mean and spread.
 
 from __future__ import annotations
 
+import csv
 import functools
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,24 +57,36 @@ def read_table(config: Config) -> Table:
 def _parse(path: str, mtime: int, size: int, target: str, task: str) -> Table:
     """Read and check the file once per version of it (keyed by its time and size)."""
     try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, nrows=MAX_ROWS + 1, encoding="utf-8"
-        )
+        with warnings.catch_warnings():
+            # A row longer than the header is an error here, not a silently dropped value.
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                nrows=MAX_ROWS + 1,
+                encoding="utf-8",
+                index_col=False,
+            )
     except UnicodeDecodeError:
         raise DataProblem(f"{path} is not a text CSV file (it is not UTF-8)") from None
     except pd.errors.EmptyDataError:
         raise DataProblem(f"{path} is empty; it needs a header row and data rows") from None
+    except pd.errors.ParserWarning:
+        raise DataProblem(f"{path} has a row with more values than its header has columns") from None
     except (pd.errors.ParserError, ValueError) as err:
         raise DataProblem(f"{path} is not a valid CSV file: {str(err).strip().splitlines()[-1]}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    header = _header(path)
+    if len(set(header)) != len(header):
+        raise DataProblem(f"{path} repeats a column name in its header; column names must be unique")
+    frame.columns = header
     if len(frame) == 0:
         raise DataProblem(f"{path} has a header but no data rows")
     if len(frame) > MAX_ROWS:
         raise DataProblem(f"{path} has more than {MAX_ROWS:,} rows, over the limit; use a sample of it")
     if len(frame.columns) > MAX_COLUMNS:
         raise DataProblem(f"{path} has {len(frame.columns)} columns, over the limit of {MAX_COLUMNS}")
-    if len(set(frame.columns)) != len(frame.columns):
-        raise DataProblem(f"{path} repeats a column name in its header; column names must be unique")
     if target not in frame.columns:
         raise DataProblem(
             f"the CSV file has no column '{target}' (its columns: {', '.join(frame.columns)}); "
@@ -98,13 +112,19 @@ def _parse(path: str, mtime: int, size: int, target: str, task: str) -> Table:
     if task == "regression":
         values = _numeric(frame[target], target)
         return Table(features, values.astype(np.float32), tuple(feature_columns), task, ())
-    names = sorted(labels.unique(), key=lambda v: (pd.to_numeric(v, errors="coerce"), v))
+    names = sorted(labels.unique(), key=_label_order)
     if len(names) < 2:
         raise DataProblem(
             f"the target column '{target}' has only one class ({names[0]!r}); a classifier needs at least two"
         )
     ids = labels.map({name: i for i, name in enumerate(names)}).to_numpy(dtype=np.int64)
     return Table(features, ids, tuple(feature_columns), task, tuple(names))
+
+
+def _header(path: str) -> list[str]:
+    """The header's names as written (pandas would rename a repeated one to 'x.1')."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [name.strip() for name in next(csv.reader(handle))]
 
 
 def _numeric(column: pd.Series, name: str) -> np.ndarray:
@@ -116,6 +136,14 @@ def _numeric(column: pd.Series, name: str) -> np.ndarray:
         what = "is missing" if raw.strip() in ("", "nan", "NaN", "NA") else f"is not a number ({raw!r})"
         raise DataProblem(f"column '{name}' {what} in row {row} (line {row + 1} of the file)")
     return values.to_numpy(dtype=np.float64)
+
+
+def _label_order(label: str) -> tuple:
+    """Numbers in numeric order first, then text in alphabetical order."""
+    try:
+        return (0, float(label), "")
+    except ValueError:
+        return (1, 0.0, label)
 
 
 def _first(mask: pd.Series) -> int:
