@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
 
@@ -22,6 +21,8 @@ def describe(config: Config) -> DataInfo:
 
 
 def generate(config: Config) -> Dataset:
+    from sklearn.datasets import load_digits  # a second to import: only when digits are used
+
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)  # pixel intensities into [0, 1]
     rng = np.random.default_rng(config["seed"])

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
 from engine.params import Choice, Text
@@ -56,6 +55,8 @@ def read_table(config: Config) -> Table:
 @functools.lru_cache(maxsize=8)
 def _parse(path: str, mtime: int, size: int, target: str, task: str) -> Table:
     """Read and check the file once per version of it (keyed by its time and size)."""
+    import pandas as pd  # slow to import: only when a CSV is read
+
     try:
         with warnings.catch_warnings():
             # A row longer than the header is an error here, not a silently dropped value.
@@ -127,7 +128,9 @@ def _header(path: str) -> list[str]:
         return [name.strip() for name in next(csv.reader(handle))]
 
 
-def _numeric(column: pd.Series, name: str) -> np.ndarray:
+def _numeric(column, name: str) -> np.ndarray:
+    import pandas as pd
+
     values = pd.to_numeric(column.str.strip(), errors="coerce")
     bad = values.isna() | ~np.isfinite(values.fillna(0))
     if bad.any():
@@ -146,7 +149,7 @@ def _label_order(label: str) -> tuple:
         return (1, 0.0, label)
 
 
-def _first(mask: pd.Series) -> int:
+def _first(mask) -> int:
     """1-based data row of the first True (the header is line 1 of the file)."""
     return int(np.flatnonzero(mask.to_numpy())[0]) + 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -83,3 +84,78 @@ def test_presets_all_summarize():
     for preset in sorted((ROOT / "presets").glob("*.json")):
         result = run("summary", str(preset), "--json")
         assert result.returncode == 0, (preset.name, result.stderr)
+
+
+TRAINABLE = experiment(
+    [
+        {"id": "h1", "type": "Linear", "params": {"out_features": 8}},
+        {"id": "a1", "type": "Tanh"},
+        {"id": "out", "type": "Linear", "params": {"out_features": 1}},
+    ],
+    data={"dataset": "circle", "n_samples": 200},
+    training={"loss": "bce", "optimizer": "adam", "lr": 0.03, "epochs": 50},
+)
+
+
+def test_train_json_last_line_matches_contract(write):
+    result = run("train", write(TRAINABLE), "--epochs", "20", "--json")
+    assert result.returncode == 0, result.stderr
+    final = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(final) == {"epochs", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "seconds", "device"}
+    assert final["epochs"] == 20 and final["device"] == "cpu"
+    assert 0.9 <= final["test_accuracy"] <= 1
+    assert "epoch 20/20" in result.stderr and "epochs/s" in result.stderr
+
+
+def test_train_regression_reports_null_accuracy(write):
+    raw = copy.deepcopy(TRAINABLE)
+    raw["data"] = {"dataset": "plane", "n_samples": 200}
+    raw["training"]["loss"] = "mse"
+    final = json.loads(run("train", write(raw), "--epochs", "3", "--json").stdout.splitlines()[-1])
+    assert final["train_accuracy"] is None and final["test_accuracy"] is None
+
+
+def test_train_save_writes_experiment_weights_and_history(write, tmp_path):
+    from safetensors.torch import load_file
+
+    from engine import build_model, load_experiment
+
+    out = tmp_path / "run"
+    result = run("train", write(TRAINABLE), "--epochs", "4", "--save", str(out))
+    assert result.returncode == 0, result.stderr
+    saved = load_experiment(out / "experiment.json")
+    weights = load_file(out / "weights.safetensors")
+    model = build_model(saved.model)
+    model.load_state_dict(weights)  # fits the model exactly
+    assert set(weights) == {"h1.weight", "h1.bias", "out.weight", "out.bias"}
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == [0, 1, 2, 3, 4]
+    csv_lines = (out / "history.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("epoch,step,lr,seconds,train_loss") and len(csv_lines) == 6
+
+
+def test_train_refuses_bad_input_with_exit_2(write):
+    raw = copy.deepcopy(TRAINABLE)
+    raw["data"]["dataset"] = "spirals"
+    raw["training"]["optimizer"] = "adamm"
+    result = run("train", write(raw))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [
+        "data: unknown dataset 'spirals'; did you mean 'spiral'? (known: "
+        + result.stderr.split("(known: ")[1].split(")")[0]
+        + ")",
+        'training: optimizer must be one of "gd", "sgd", "adam", "adamw", "rmsprop", "adagrad", got \'adamm\'',
+    ]
+    no_data = copy.deepcopy(TRAINABLE)
+    del no_data["data"]
+    result = run("train", write(no_data))
+    assert result.returncode == 2 and result.stderr.startswith('data: training needs a "data" section')
+
+
+def test_train_diverging_run_says_why(write):
+    raw = copy.deepcopy(TRAINABLE)
+    raw["data"] = {"dataset": "plane", "n_samples": 200}
+    raw["training"].update(loss="mse", optimizer="sgd", lr=100.0)
+    result = run("train", write(raw), "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Try a lower learning rate" in result.stderr
