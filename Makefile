@@ -18,6 +18,7 @@ lint: $(VENV)/.test-installed
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.engine_overhead
+	$(PY) -m benchmarks.training_stream
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
