@@ -22,10 +22,12 @@ from engine.errors import SpecError
 from engine.experiment import Experiment
 from engine.training.device import describe
 from engine.training.session import Session
+from engine.training.slots import TrainingSlots
 from engine.training.visuals import all_visuals
 
-IDLE, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
+IDLE, WAITING, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
     "idle",
+    "waiting",
     "running",
     "paused",
     "finished",
@@ -36,6 +38,10 @@ IDLE, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
 ENDED = (FINISHED, STOPPED, DIVERGED, FAILED)
 PROGRESS_EVERY_S = 0.1  # publish the running loss this often inside a long epoch
 VISUALS_EVERY_S = 0.05  # draw pictures at most this often, and only when asked for
+
+
+class _Stopped(Exception):
+    """Raised inside the thread when a run is stopped before it got a slot."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,17 @@ class Snapshot:
 class Trainer:
     """Train an experiment in the background. Build it, `start()`, poll `snapshot()`."""
 
-    def __init__(self, experiment: Experiment, device: str | None = None, flush_denormal: bool = True):
+    def __init__(
+        self,
+        experiment: Experiment,
+        device: str | None = None,
+        flush_denormal: bool = True,
+        slots: TrainingSlots | None = None,
+    ):
+        """`slots` caps how many trainers run at once (the page shares one cap per server);
+        a trainer waiting for a slot is in state "waiting", and a paused one gives its slot up."""
         self.experiment = experiment
+        self._slots = slots
         self._device_name = device
         self._flush_denormal = flush_denormal
         self._lock = threading.Condition()
@@ -84,7 +99,7 @@ class Trainer:
 
     def pause(self) -> None:
         with self._lock:
-            if self._state == RUNNING:
+            if self._state in (RUNNING, WAITING):
                 self._paused = True
                 self._set_state(PAUSED)
 
@@ -170,6 +185,7 @@ class Trainer:
         self._metrics: dict = {}
         self._running_loss: float | None = None
         self._thread = None
+        self._holds_slot = False
         self._snapshot = self._make_snapshot()
 
     def _launch(self, pause_after_epoch: bool) -> None:
@@ -195,10 +211,31 @@ class Trainer:
                     self._pending_lr = None
         if self._paused and not self._stop:
             self._publish()
+            self._release_slot()
             with self._lock:
                 while self._paused and not self._stop:
                     self._lock.wait()
+            if not self._take_slot():
+                return False
         return not self._stop
+
+    def _take_slot(self) -> bool:
+        """Wait (state "waiting") for a training slot; False if stopped meanwhile."""
+        if self._slots is None or self._holds_slot:
+            return not self._stop
+        with self._lock:
+            if self._state == RUNNING:
+                self._set_state(WAITING, f"waiting for a free slot: {self._slots.limit} trainings run at once here")
+        self._holds_slot = self._slots.acquire(lambda: self._stop)
+        with self._lock:
+            if self._holds_slot and self._state == WAITING:
+                self._set_state(PAUSED if self._paused else RUNNING)
+        return self._holds_slot
+
+    def _release_slot(self) -> None:
+        if self._slots is not None and self._holds_slot:
+            self._holds_slot = False
+            self._slots.release()
 
     def _progress(self, steps_done: int, total) -> None:
         now = time.perf_counter()
@@ -213,6 +250,8 @@ class Trainer:
         # nothing a user can see. The setting is per thread, so it is made here.
         torch.set_flush_denormal(self._flush_denormal)
         try:
+            if not self._take_slot():
+                raise _Stopped
             self._record(session.evaluate(), keep=session.epoch == 0)
             self._publish()
             checkpoint = session.weights()
@@ -241,10 +280,15 @@ class Trainer:
                     self._set_state(FINISHED, f"finished {session.epoch} epochs")
                 else:
                     self._set_state(STOPPED, f"stopped at epoch {session.epoch}")
+        except _Stopped:
+            with self._lock:
+                self._set_state(STOPPED, "stopped before it started")
         except SpecError as err:
             self._fail("; ".join(err.lines()))
         except Exception as err:  # never let a failure escape the thread: it becomes the state
             self._fail(f"training failed: {type(err).__name__}: {err}")
+        finally:
+            self._release_slot()
         self._visuals_wanted = True
         self._publish(final=True)
 

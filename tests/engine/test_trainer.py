@@ -204,3 +204,40 @@ def test_controls_hammered_from_other_threads(trainer):
     epochs = [h["epoch"] for h in t.history()]
     assert epochs == list(range(len(epochs))), "no epoch lost or repeated"
     assert t.snapshot().state == STOPPED
+
+
+def test_a_cap_on_trainings_queues_the_rest(trainer):
+    from engine.training.slots import TrainingSlots
+    from engine.training.trainer import WAITING
+
+    slots = TrainingSlots(1)
+    first, second = trainer(), trainer()
+    first._slots = second._slots = slots
+    first.start()
+    wait_for(lambda: first.snapshot().epoch >= 1)
+    second.start()
+    wait_for(lambda: second.snapshot().state == WAITING)
+    assert "waiting for a free slot" in second.snapshot().message and second.session.step == 0
+    first.pause()  # a paused run gives its slot up
+    wait_for(lambda: second.session.step > 0 and second.snapshot().state == RUNNING)
+    first.resume()
+    wait_for(lambda: first.snapshot().state == WAITING)
+    second.stop()
+    wait_for(lambda: first.snapshot().state == RUNNING)
+    first.stop()
+    assert slots.in_use == 0
+
+
+def test_stopping_a_waiting_run(trainer):
+    from engine.training.slots import TrainingSlots
+
+    slots = TrainingSlots(1)
+    holder, waiter = trainer(), trainer()
+    holder._slots = waiter._slots = slots
+    holder.start()
+    wait_for(lambda: holder.session.step > 0)
+    waiter.start()
+    waiter.stop()
+    assert waiter.snapshot().state == STOPPED and waiter.session.step == 0
+    holder.stop()
+    assert slots.in_use == 0
