@@ -2,15 +2,90 @@
 
 import streamlit as st
 
-from components import model_summary, preset_picker
+from components import (
+    builder,
+    classroom,
+    data_panel,
+    model_summary,
+    preset_picker,
+    run_panel,
+    share_panel,
+    training_panel,
+    workspace,
+)
+from components.guard import guard
+from engine import analyze
+from engine.experiment import check_experiment
+from engine.share import encode
 
-st.set_page_config(page_title="NeuroLoom", layout="wide")
-st.title("NeuroLoom")
-st.caption("Build a neural network, watch it learn, take the code with you.")
+st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
+link_problems = workspace.start()
+hidden = classroom.hidden()
+raw = workspace.current()
+version = workspace.version()
 
-experiment = preset_picker.show()
-if experiment is not None:
-    st.subheader(experiment.title or "Untitled experiment")
-    if experiment.description:
-        st.write(experiment.description)
-    model_summary.show(experiment)
+
+def commit(edited: dict) -> None:
+    if workspace.commit(edited):
+        st.rerun()
+
+
+title, undo, redo = st.columns([8, 1, 1])
+title.title("NeuroLoom")
+if undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo"):
+    workspace.undo()
+    st.rerun()
+if redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo"):
+    workspace.redo()
+    st.rerun()
+if "text" not in hidden:
+    st.caption("Build a neural network, watch it learn, take the code with you.")
+for problem in link_problems:
+    st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
+
+analysis = analyze(raw.get("model"))
+experiment, problems = check_experiment(raw)
+
+with st.sidebar:
+    with guard("presets"):
+        preset = preset_picker.show()
+        if preset is not None:
+            commit(preset)
+    if "share" not in hidden:
+        with guard("share"):
+            uploaded = share_panel.show(raw, classroom.flags(), version)
+            if uploaded is not None:
+                commit(uploaded)
+
+data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
+with data_column:
+    if "data" not in hidden:
+        st.subheader("Data")
+        with guard("data"):
+            data = data_panel.show(raw.get("data"), version)
+            if data is not None:
+                commit({**raw, "data": data})
+    if "training" not in hidden:
+        st.subheader("Training")
+        with guard("training"):
+            training = training_panel.show(raw.get("training"), version)
+            if training is not None:
+                commit({**raw, "training": training})
+with build_column:
+    if "builder" not in hidden:
+        st.subheader("Model")
+        with guard("model builder"):
+            model = builder.show(raw.get("model") or {}, analysis, version)
+            if model is not None:
+                commit({**raw, "model": model})
+    if "summary" not in hidden:
+        with st.expander("Summary: shapes, parameters, multiply-adds"), guard("summary"):
+            model_summary.show(analysis)
+with run_column:
+    st.subheader("Train and watch")
+    with guard("training run"):
+        run_panel.show(experiment, [str(p) for p in problems], raw)
+
+code = encode(raw)
+if st.query_params.get("e") != code:
+    st.query_params["e"] = code  # the page's URL always holds the whole experiment

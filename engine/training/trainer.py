@@ -229,6 +229,7 @@ class Trainer:
         self._holds_slot = self._slots.acquire(lambda: self._stop)
         with self._lock:
             if self._holds_slot and self._state == WAITING:
+                self._message = ""
                 self._set_state(PAUSED if self._paused else RUNNING)
         return self._holds_slot
 

@@ -1,35 +1,135 @@
-"""The page as Streamlit runs it (AppTest runs the real script, no browser)."""
+"""The whole page as Streamlit runs it (AppTest runs the real app.py, no browser): loading, editing
+the model, invalid edits turning Train off, the URL round trip and uploads."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine import analyze
+from engine.share import decode, encode
 from tests.conftest import ROOT
 
-
-def test_app_loads_a_preset_and_shows_its_summary():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    assert not app.exception
-    assert app.title[0].value == "NeuroLoom"
-    assert app.selectbox[0].label == "Preset"
-    assert [m.label for m in app.metric][:2] == ["Parameters", "Multiply-adds per sample"]
-    assert app.metric[0].value == "105"
+PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
+SPIRAL = json.loads((ROOT / "presets" / "spiral.json").read_text())
 
 
-def test_preset_with_problems_shows_them_instead_of_crashing(tmp_path, monkeypatch):
-    from components import preset_picker
+def open_page(**query: str) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in query.items():
+        app.query_params[name] = value
+    app.run()
+    assert not app.exception, app.exception
+    return app
 
-    bad = tmp_path / "broken.json"
-    bad.write_text(
-        '{"format": "neuroloom/1", "model": {"input": {"shape": [2]}, "nodes": [{"id": "h", "type": "Dense"}]}}'
-    )
-    monkeypatch.setattr(preset_picker, "PRESETS", tmp_path)
 
-    def page():
-        from components import preset_picker
+def current(app: AppTest) -> dict:
+    return app.session_state["workspace_current"]
 
-        preset_picker.show()
 
-    app = AppTest.from_function(page, default_timeout=60).run()
-    assert not app.exception
-    assert "node 'h': unknown layer type 'Dense'" in app.error[0].value
+def node_ids(app: AppTest) -> list[str]:
+    return [n["id"] for n in current(app)["model"]["nodes"]]
+
+
+def by_key(widgets, prefix: str):
+    """The one widget whose key starts with `prefix` (keys carry the workspace version)."""
+    found = [w for w in widgets if (w.key or "").startswith(prefix)]
+    assert len(found) == 1, [w.key for w in widgets]
+    return found[0]
+
+
+@pytest.fixture
+def page() -> AppTest:
+    return open_page()
+
+
+def test_page_opens_on_the_default_experiment_and_writes_it_into_the_url(page):
+    assert page.title[0].value == "NeuroLoom"
+    assert page.sidebar.selectbox[0].label == "Preset"
+    metrics = {m.label: m.value for m in page.metric}
+    assert metrics["Parameters"] == f"{analyze(PLAYGROUND['model']).total_params:,}"
+    assert current(page) == PLAYGROUND
+    assert decode(page.query_params["e"]) == PLAYGROUND
+    assert not page.error
+    assert not by_key(page.button, "run_train").disabled
+
+
+def test_adding_a_layer_from_the_palette_then_undo_and_redo(page):
+    before = node_ids(page)
+    by_key(page.selectbox, "palette_type").set_value("Dropout")
+    by_key(page.button, "palette_add").click().run()
+    assert not page.exception
+    assert len(node_ids(page)) == len(before) + 1
+    added = [n for n in current(page)["model"]["nodes"] if n["id"] not in before]
+    assert [n["type"] for n in added] == ["Dropout"]
+    page.button(key="app_undo").click().run()
+    assert node_ids(page) == before
+    page.button(key="app_redo").click().run()
+    assert len(node_ids(page)) == len(before) + 1
+
+
+def test_deleting_the_selected_node_reconnects_its_neighbours(page):
+    by_key(page.selectbox, "builder_pick").set_value("a2").run()
+    delete = [b for b in page.button if (b.key or "").endswith("_a2_delete")]
+    assert len(delete) == 1
+    delete[0].click().run()
+    assert not page.exception
+    assert "a2" not in node_ids(page)
+    assert analyze(current(page)["model"]).ok
+
+
+def test_quick_mlp_plus_adds_a_neuron_to_the_first_hidden_layer(page):
+    by_key(page.button, "mlp_0_plus_0").click().run()
+    widths = [n["params"]["out_features"] for n in current(page)["model"]["nodes"] if n["type"] == "Linear"]
+    assert widths == [5, 2, 1]
+
+
+def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):
+    by_key(page.selectbox, "palette_type").set_value("Conv2d")
+    by_key(page.button, "palette_add").click().run()
+    assert not page.exception
+    conv = [n for n in current(page)["model"]["nodes"] if n["type"] == "Conv2d"]
+    assert len(conv) == 1
+    assert page.button(key="run_train_disabled").disabled
+    warning = " ".join(w.value for w in page.warning)
+    assert "Train is off" in warning and conv[0]["id"] in warning
+    assert any(conv[0]["id"] in e.value or "Conv2d" in e.value for e in page.error)  # shown on the node
+    page.button(key="app_undo").click().run()
+    assert current(page) == PLAYGROUND
+    assert not by_key(page.button, "run_train").disabled
+
+
+def test_a_shared_link_restores_the_experiment():
+    page = open_page(e=encode(SPIRAL))
+    assert current(page) == SPIRAL
+    assert by_key(page.selectbox, "data_").value == SPIRAL["data"]["dataset"]
+
+
+def test_a_damaged_link_says_so_and_opens_the_default():
+    page = open_page(e="not-a-real-experiment")
+    assert current(page) == PLAYGROUND
+    assert any("link could not be opened" in e.value for e in page.error)
+
+
+def test_a_bad_upload_shows_its_problems_and_keeps_the_current_work(page):
+    page.file_uploader[0].set_value(("broken.json", b"{ this is not json", "application/json")).run()
+    assert not page.exception
+    assert current(page) == PLAYGROUND
+    assert any("cannot be opened" in e.value and "broken.json" in e.value for e in page.error)
+
+
+def test_a_good_upload_loads_after_confirmation(page):
+    page.file_uploader[0].set_value(("spiral.json", json.dumps(SPIRAL).encode(), "application/json")).run()
+    assert current(page) == PLAYGROUND  # nothing replaced until the user says so
+    by_key(page.button, "share_load").click().run()
+    assert current(page) == SPIRAL
+
+
+def test_classroom_flags_hide_sections():
+    page = open_page(hide="data,training,share")
+    labels = [s.label for s in page.selectbox]
+    assert "Dataset" not in labels and "optimizer" not in labels
+    assert not page.file_uploader
+    assert page.button(key="run_train")  # the run controls stay for the demo

@@ -1,0 +1,76 @@
+"""Plotly figures shared by the data preview and the live view."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.data import Dataset
+
+# Orange for the negative class, blue for the positive one, as in TensorFlow Playground.
+NEGATIVE, POSITIVE = "#F59322", "#0877BD"
+DIVERGING = [[0.0, NEGATIVE], [0.5, "#E8EAEB"], [1.0, POSITIVE]]
+CLASS_COLOURS = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F",
+                 "#BCBD22", "#17BECF"]
+
+
+def point_colours(labels: np.ndarray, classification: bool, classes: int | None):
+    """Marker colours as numbers on a colour scale (far cheaper to draw than a colour per point)."""
+    if not classification:
+        return {"color": labels, "colorscale": DIVERGING, "cmin": -1, "cmax": 1}
+    palette = [NEGATIVE, POSITIVE] if classes == 2 else CLASS_COLOURS[: classes or len(CLASS_COLOURS)]
+    steps = max(1, len(palette) - 1)
+    scale = [[i / steps, colour] for i, colour in enumerate(palette)]
+    return {"color": labels, "colorscale": scale, "cmin": 0, "cmax": steps}
+
+
+def points_trace(points: np.ndarray, labels: np.ndarray, dataset: Dataset, name: str, test: bool = False) -> go.Scatter:
+    info = dataset.info
+    marker = {"size": 6, "line": {"width": 1.5 if test else 0.5, "color": "#222222" if test else "#ffffff"},
+              **point_colours(labels, info.is_classification, info.n_classes)}
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name=name, marker=marker,
+                      hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<extra>" + name + "</extra>")
+
+
+def square_layout(fig: go.Figure, domain, height: int = 320) -> go.Figure:
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
+                      xaxis={"range": list(domain), "title": "x₁", "constrain": "domain"},
+                      yaxis={"range": list(domain), "title": "x₂", "scaleanchor": "x"})
+    return fig
+
+
+def preview(dataset: Dataset) -> go.Figure:
+    """A first look at the data before training."""
+    info = dataset.info
+    if info.kind == "planar":
+        fig = go.Figure(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
+        return square_layout(fig, info.domain)
+    if info.kind == "image":
+        fig = make_subplots(rows=2, cols=5, subplot_titles=[f"label {int(y)}" for y in dataset.y_train[:10]],
+                            horizontal_spacing=0.02, vertical_spacing=0.12)
+        for i in range(min(10, len(dataset.x_train))):
+            fig.add_trace(go.Heatmap(z=dataset.x_train[i, 0].numpy()[::-1], colorscale="Greys", showscale=False,
+                                     hoverinfo="skip"), row=i // 5 + 1, col=i % 5 + 1)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return fig.update_layout(height=280, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+    if info.kind == "series":
+        time = dataset.extra["time"]
+        values = np.concatenate([dataset.y_train.numpy(), dataset.y_test.numpy()])
+        split = len(dataset.y_train)
+        fig = go.Figure([go.Scatter(x=time[:split], y=values[:split], name="train", line={"color": POSITIVE}),
+                         go.Scatter(x=time[split:], y=values[split:], name="test", line={"color": NEGATIVE})])
+        return fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                                 xaxis_title="time (rad)", yaxis_title="value")
+    if info.kind == "table" and dataset.x_train.shape[1] >= 2:
+        x = dataset.x_train.numpy()
+        fig = go.Figure(go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers",
+                                   marker={"size": 6, **point_colours(dataset.y_train.numpy(), info.is_classification, info.n_classes)}))
+        return fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                                 xaxis_title=f"{info.features[0]} (standardized)", yaxis_title=f"{info.features[1]} (standardized)")
+    rows = min(8, len(dataset.x_train))
+    tokens = [" ".join(str(int(t)) for t in dataset.x_train[i]) for i in range(rows)]
+    targets = [" ".join(str(int(t)) for t in dataset.y_train[i].reshape(-1)) for i in range(rows)]
+    table = go.Table(header={"values": ["input tokens", "target"]}, cells={"values": [tokens, targets]})
+    return go.Figure(table).update_layout(height=260, margin={"l": 5, "r": 5, "t": 5, "b": 5})

@@ -1,0 +1,137 @@
+"""What training looks like while it happens: loss and accuracy curves, the decision boundary
+with the points, each neuron's picture, the confusion matrix or the forecast. Pure drawing:
+the run panel's fragment calls `show` a few times a second with the newest snapshot."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from components.charts import CLASS_COLOURS, DIVERGING, NEGATIVE, POSITIVE, points_trace, square_layout
+from engine.data import Dataset
+from engine.registry import REGISTRY
+from engine.training.trainer import Snapshot
+
+NO_BAR = {"displayModeBar": False}
+
+
+def curves(history: list[dict]) -> go.Figure:
+    """Train and test loss per epoch, with test accuracy (or R²) on a second axis."""
+    epochs = [h["epoch"] for h in history]
+    traces = [
+        go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="train loss", line={"color": POSITIVE}),
+        go.Scatter(x=epochs, y=[h["test_loss"] for h in history], name="test loss", line={"color": NEGATIVE}),
+    ]
+    layout = {"height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "xaxis": {"title": "epoch"},
+              "yaxis": {"title": "loss", "rangemode": "tozero"}, "legend": {"orientation": "h", "y": 1.15}}
+    last = history[-1] if history else {}
+    metric = "accuracy" if last.get("test_accuracy") is not None else ("r2" if last.get("test_r2") is not None else None)
+    if metric:
+        traces.append(go.Scatter(x=epochs, y=[h[f"test_{metric}"] for h in history], yaxis="y2",
+                                 name="test accuracy" if metric == "accuracy" else "test R²",
+                                 line={"color": "#2CA02C", "dash": "dot"}))
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False,
+                            "title": "accuracy (fraction)" if metric == "accuracy" else "R²",
+                            **({"range": [0, 1.02]} if metric == "accuracy" else {})}
+    return go.Figure(traces, layout)
+
+
+def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bool) -> go.Figure | None:
+    grid = (snapshot.visuals or {}).get("boundary")
+    if not grid:
+        return None
+    axis = grid["axis"]
+    if "value" in grid:
+        z = np.asarray(grid["value"], dtype=float)
+        if grid["task"] == "classification":
+            z = z * 2 - 1  # P(positive) onto the Playground's [-1, 1] colour scale
+        if discrete:
+            z = np.sign(z)
+        heat = go.Heatmap(x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip")
+    else:
+        classes = np.asarray(grid["class"])
+        scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]
+        heat = go.Heatmap(x=axis, y=axis, z=classes, zmin=0, zmax=len(CLASS_COLOURS) - 1, colorscale=scale,
+                          opacity=0.45 if discrete else None, showscale=False, hoverinfo="skip")
+    fig = go.Figure(heat)
+    fig.add_trace(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
+    if show_test:
+        fig.add_trace(points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True))
+    return square_layout(fig, dataset.info.domain, height=340)
+
+
+def neurons(snapshot: Snapshot, node_types: dict[str, str]) -> go.Figure | None:
+    """Each hidden neuron's output over the plane, one row per activation layer (as in the
+    Playground), tiled into one image so the view stays cheap to redraw."""
+    pictures = (snapshot.visuals or {}).get("neurons") or {}
+    layers = [(n, p) for n, p in pictures.items() if REGISTRY.get(node_types.get(n, "")) and
+              REGISTRY[node_types[n]].group == "activation"]
+    if not layers:
+        return None
+    size = layers[0][1].shape[1]
+    gap = max(2, size // 6)
+    width = max(p.shape[0] for _, p in layers)
+    mosaic = np.full((len(layers) * (size + gap), width * (size + gap)), np.nan)
+    for row, (_, picture) in enumerate(layers):
+        scaled = picture / max(1e-6, float(np.abs(picture).max()))
+        for col in range(picture.shape[0]):
+            top, left = (len(layers) - 1 - row) * (size + gap), col * (size + gap)
+            mosaic[top:top + size, left:left + size] = scaled[col]
+    ticks = [(len(layers) - 1 - row) * (size + gap) + size / 2 for row in range(len(layers))]
+    figure = go.Figure(go.Heatmap(z=mosaic, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip"))
+    return figure.update_layout(
+        height=60 * len(layers) + 30, margin={"l": 5, "r": 5, "t": 5, "b": 5}, plot_bgcolor="rgba(0,0,0,0)",
+        xaxis={"visible": False}, yaxis={"tickvals": ticks, "ticktext": [n for n, _ in layers], "scaleanchor": "x"},
+    )
+
+
+def confusion(snapshot: Snapshot, names: tuple[str, ...]) -> go.Figure | None:
+    matrix = (snapshot.visuals or {}).get("confusion")
+    if matrix is None:
+        return None
+    labels = list(names) or [str(i) for i in range(len(matrix))]
+    fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues", text=matrix,
+                               texttemplate="%{text}", showscale=False))
+    return fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="predicted",
+                             yaxis_title="true (test set)", yaxis={"autorange": "reversed"})
+
+
+def forecast(snapshot: Snapshot) -> go.Figure | None:
+    series = (snapshot.visuals or {}).get("forecast")
+    if not series:
+        return None
+    fig = go.Figure([go.Scatter(x=series["time"], y=series["truth"], name="truth", line={"color": "#555555"}),
+                     go.Scatter(x=series["time"], y=series["predicted"], name="predicted", line={"color": POSITIVE})])
+    return fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="time (rad)",
+                             legend={"orientation": "h", "y": 1.15})
+
+
+def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str) -> None:
+    metrics = snapshot.metrics
+    cols = st.columns(4)
+    cols[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
+    cols[1].metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
+    cols[2].metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
+    if metrics.get("test_accuracy") is not None:
+        cols[3].metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
+    elif metrics.get("test_r2") is not None:
+        cols[3].metric("Test R²", f"{metrics['test_r2']:.3f}")
+    st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
+    if history:
+        st.plotly_chart(curves(history), key=f"{key}_curves", config=NO_BAR)
+    if dataset.info.kind == "planar":
+        left, right = st.columns(2)
+        show_test = left.toggle("show test data", key="live_show_test")
+        discrete = right.toggle("discretize output", key="live_discrete")
+        picture = boundary(snapshot, dataset, show_test, discrete)
+        if picture is not None:
+            st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
+        cells = neurons(snapshot, node_types)
+        if cells is not None:
+            st.caption("Each neuron's output over the plane (orange negative, blue positive)")
+            st.plotly_chart(cells, key=f"{key}_neurons", config=NO_BAR)
+    else:
+        for name, figure in (("forecast", forecast(snapshot)), ("confusion", confusion(snapshot, dataset.info.class_names))):
+            if figure is not None:
+                st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)

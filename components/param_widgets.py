@@ -1,0 +1,56 @@
+"""A widget for one schema parameter, so every layer's and dataset's fields get a fitting input
+with its range or choices enforced. Values come back as plain JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from engine.params import AnyInt, Bool, Choice, Float, Int, NameList, Param, Text
+
+
+def widget(name: str, param: Param, value: Any, key: str, label: str | None = None) -> Any:
+    """Show the input for `param` holding `value`; return what the user has set."""
+    label = label or name.replace("_", " ")
+    help_text = param.help or None
+    if isinstance(param, Bool):
+        return st.checkbox(label, value=bool(value), key=key, help=help_text)
+    if isinstance(param, Choice):
+        options = list(param.choices)
+        index = options.index(value) if value in options else 0
+        return st.selectbox(label, options, index=index, key=key, help=help_text)
+    if isinstance(param, NameList):
+        chosen = [v for v in (value or []) if v in param.choices]
+        return st.multiselect(label, list(param.choices), default=chosen, key=key, help=help_text)
+    if isinstance(param, Int) and type(param) is Int:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if number is None and not param.required and param.default is not None:
+            number = param.default
+        result = st.number_input(label, min_value=param.low, max_value=param.high, value=number, step=1,
+                                 key=key, help=(help_text or "") + (" (empty: automatic)" if param.default is None and not param.required else ""))
+        return int(result) if result is not None else None
+    if isinstance(param, AnyInt):
+        return int(st.number_input(label, value=int(value if isinstance(value, int) else 0), step=1, key=key, help=help_text))
+    if isinstance(param, Float):
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float(param.default or 0)
+        high = None if param.high == float("inf") else param.high
+        return st.number_input(label, min_value=param.low, max_value=high, value=number, key=key,
+                               format="%g", step=_step(number), help=help_text)
+    if isinstance(param, Text):
+        return st.text_input(label, value=value or "", key=key, help=help_text)
+    # lists or ints (kernel sizes, padding, shapes): edited as JSON text, checked by validation
+    text = st.text_input(label, value=json.dumps(value) if value is not None else "", key=key,
+                         help=(help_text or "") + f" ({param.describe()})")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text.strip()
+
+
+def _step(value: float) -> float:
+    if value <= 0:
+        return 0.01
+    magnitude = 10 ** int(f"{value:e}".split("e")[1])
+    return magnitude / 10 if value == magnitude else magnitude

@@ -1,0 +1,102 @@
+"""Train / Pause / Step / Reset and the live view. Each browser tab has its own trainer, held in
+a session-scoped resource that Streamlit releases (stopping the run) when the tab closes; a
+server-wide cap queues runs beyond it. Owns the session keys `run_*`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+from components import live_view
+from engine import Experiment
+from engine.training.slots import SHARED
+from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING, Trainer
+
+POLL_SECONDS = 0.25
+
+
+def _release(holder: dict) -> None:
+    if holder.get("trainer") is not None:
+        holder["trainer"].close()
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _holder() -> dict:
+    return {"trainer": None, "signature": None}
+
+
+def signature(raw: dict[str, Any]) -> str:
+    """What a run depends on, except the learning rate (which changes live)."""
+    training = {k: v for k, v in (raw.get("training") or {}).items() if k != "lr"}
+    return json.dumps({"model": raw.get("model"), "data": raw.get("data"), "training": training}, sort_keys=True)
+
+
+def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]) -> None:
+    holder = _holder()
+    trainer: Trainer | None = holder["trainer"]
+    if experiment is None:
+        st.button("Train", disabled=True, key="run_train_disabled", type="primary")
+        st.warning(f"Train is off until the experiment is valid: {problems[0]}"
+                   + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+        if trainer is not None:
+            _live(trainer)
+        return
+    if experiment.data is None:
+        st.info("Pick a dataset to train on.")
+        return
+    fresh = signature(raw)
+    if trainer is None or (holder["signature"] != fresh and trainer.state in (IDLE, *ENDED)):
+        if trainer is not None:
+            trainer.close()
+        trainer = holder["trainer"] = Trainer(experiment, slots=SHARED)
+        holder["signature"] = fresh
+    elif holder["signature"] != fresh:
+        st.info("You changed the model, data or settings: the current run keeps going. Reset to train the new setup.")
+        if st.button("Reset to the new setup", key="run_reset_new"):
+            trainer.close()
+            trainer = holder["trainer"] = Trainer(experiment, slots=SHARED)
+            holder["signature"] = fresh
+    lr = (raw.get("training") or {}).get("lr")
+    if holder["signature"] == fresh and lr is not None and abs(trainer.snapshot(visuals=False).lr - lr) > 1e-12:
+        trainer.set_lr(lr)
+    _controls(trainer)
+    _live(trainer)
+
+
+def _controls(trainer: Trainer) -> None:
+    state = trainer.state
+    cols = st.columns(4)
+    label = "Resume" if state == PAUSED else "Train"
+    if cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED):
+        trainer.start()
+        st.rerun()
+    if cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING)):
+        trainer.pause()
+        st.rerun()
+    if cols[2].button("Step", key="run_step", disabled=state not in (IDLE, PAUSED), help="train exactly one epoch"):
+        trainer.step()
+        st.rerun()
+    if cols[3].button("Reset", key="run_reset", help="fresh weights, empty history"):
+        trainer.reset()
+        st.rerun()
+
+
+def _live(trainer: Trainer) -> None:
+    polling = trainer.state in (RUNNING, WAITING)
+
+    @st.fragment(run_every=POLL_SECONDS if polling else None)
+    def live() -> None:
+        snapshot = trainer.snapshot()
+        if polling and snapshot.state not in (RUNNING, WAITING):
+            st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
+        state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
+        st.markdown(f"**{state.get(snapshot.state, snapshot.state)}** · {snapshot.device}"
+                    + (f" · {snapshot.message}" if snapshot.message else ""))
+        if snapshot.state in ("diverged", "failed"):
+            st.error(snapshot.message)
+        node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
+        live_view.show(snapshot, trainer.history(), trainer.session.data, node_types, key="live")
+
+    live()

@@ -1,0 +1,91 @@
+"""The experiment being edited, with undo and redo. Owns the session keys `workspace_*`.
+
+Every change goes through `commit`, which keeps the previous version for undo; the page reads
+the current version with `current()`. The experiment is plain JSON (a dict), as in a file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from engine import SpecError
+from engine.share import decode
+
+PRESETS = Path(__file__).resolve().parent.parent / "presets"
+DEFAULT_PRESET = PRESETS / "playground.json"
+UNDO_LIMIT = 100
+URL_KEY = "e"
+
+Experiment = dict[str, Any]
+
+
+def start() -> list[str]:
+    """Set up the workspace on a session's first run: from the link if it holds an experiment,
+    else the default preset. Returns problems with the link, to show (never a crash)."""
+    if "workspace_current" in st.session_state:
+        return []
+    problems: list[str] = []
+    raw = None
+    code = st.query_params.get(URL_KEY)
+    if code:
+        try:
+            raw = decode(code)
+        except SpecError as err:
+            problems = err.lines()
+    st.session_state.workspace_current = raw if raw is not None else json.loads(DEFAULT_PRESET.read_text())
+    st.session_state.workspace_undo = []
+    st.session_state.workspace_redo = []
+    st.session_state.workspace_version = 0
+    return problems
+
+
+def current() -> Experiment:
+    return st.session_state.workspace_current
+
+
+def version() -> int:
+    """Grows with every change: widgets key on it so they show the new values."""
+    return st.session_state.workspace_version
+
+
+def commit(new: Experiment) -> bool:
+    """Make `new` the current experiment (undoable). Returns False if nothing changed."""
+    old = st.session_state.workspace_current
+    if new == old:
+        return False
+    undo = st.session_state.workspace_undo
+    undo.append(old)
+    del undo[:-UNDO_LIMIT]
+    st.session_state.workspace_redo = []
+    _set(copy.deepcopy(new))
+    return True
+
+
+def can_undo() -> bool:
+    return bool(st.session_state.workspace_undo)
+
+
+def can_redo() -> bool:
+    return bool(st.session_state.workspace_redo)
+
+
+def undo() -> None:
+    if can_undo():
+        st.session_state.workspace_redo.append(st.session_state.workspace_current)
+        _set(st.session_state.workspace_undo.pop())
+
+
+def redo() -> None:
+    if can_redo():
+        st.session_state.workspace_undo.append(st.session_state.workspace_current)
+        _set(st.session_state.workspace_redo.pop())
+
+
+def _set(raw: Experiment) -> None:
+    st.session_state.workspace_current = raw
+    st.session_state.workspace_version += 1
