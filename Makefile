@@ -19,6 +19,7 @@ lint: $(VENV)/.test-installed
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.engine_overhead
 	$(PY) -m benchmarks.training_stream
+	$(PY) -m benchmarks.page
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -22,7 +22,6 @@ st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
 link_problems = workspace.start()
 hidden = classroom.hidden()
 raw = workspace.current()
-version = workspace.version()
 
 
 def commit(edited: dict) -> None:
@@ -53,7 +52,7 @@ with st.sidebar:
             commit(preset)
     if "share" not in hidden:
         with guard("share"):
-            uploaded = share_panel.show(raw, classroom.flags(), version)
+            uploaded = share_panel.show(raw, classroom.flags(), workspace.key_of(raw))
             if uploaded is not None:
                 commit(uploaded)
 
@@ -62,20 +61,20 @@ with data_column:
     if "data" not in hidden:
         st.subheader("Data")
         with guard("data"):
-            data = data_panel.show(raw.get("data"), version)
+            data = data_panel.show(raw.get("data"), workspace.key_of(raw.get("data")))
             if data is not None:
                 commit({**raw, "data": data})
     if "training" not in hidden:
         st.subheader("Training")
         with guard("training"):
-            training = training_panel.show(raw.get("training"), version)
+            training = training_panel.show(raw.get("training"), workspace.key_of(raw.get("training")))
             if training is not None:
                 commit({**raw, "training": training})
 with build_column:
     if "builder" not in hidden:
         st.subheader("Model")
         with guard("model builder"):
-            model = builder.show(raw.get("model") or {}, analysis, version)
+            model = builder.show(raw.get("model") or {}, analysis, workspace.key_of(raw.get("model")))
             if model is not None:
                 commit({**raw, "model": model})
     if "summary" not in hidden:

@@ -12,7 +12,7 @@ from engine import Analysis
 from engine.spec import INPUT_ID
 
 
-def show(model: dict[str, Any], analysis: Analysis, version: int) -> dict[str, Any] | None:
+def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, Any] | None:
     ids = [INPUT_ID, *[n.get("id") for n in model.get("nodes", []) if isinstance(n, dict) and n.get("id")]]
     if st.session_state.get("builder_selected") not in ids:
         st.session_state.builder_selected = model.get("output") if model.get("output") in ids else ids[-1]
@@ -20,7 +20,7 @@ def show(model: dict[str, Any], analysis: Analysis, version: int) -> dict[str, A
         edited = quick_mlp.show(model, version)
         if edited is not None:
             return edited
-    clicked = graph_view.show(analysis, st.session_state.builder_selected, key=f"graph_{version}")
+    clicked = graph_view.show(analysis, st.session_state.builder_selected, key="builder_graph")
     if clicked and clicked in ids:
         st.session_state.builder_selected = clicked
         st.rerun()

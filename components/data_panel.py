@@ -28,7 +28,7 @@ def _family(name: str) -> str:
     return next(f for f, names in FAMILIES.items() if name in names)
 
 
-def show(data: dict[str, Any] | None, version: int) -> dict[str, Any] | None:
+def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
     data = dict(data or {"dataset": "circle"})
     key = f"data_{version}"
     name = data.get("dataset") if data.get("dataset") in DATASETS else "circle"
@@ -69,7 +69,7 @@ def show(data: dict[str, Any] | None, version: int) -> dict[str, Any] | None:
         st.error(str(problem))
     if config is not None:
         dataset = make_dataset(config)
-        st.plotly_chart(preview(dataset), key=f"{key}_preview", config={"displayModeBar": False})
+        st.plotly_chart(preview(dataset), key="data_preview", config={"displayModeBar": False})
         st.caption(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
                    f"{info.task}" + (f" · {info.n_classes} classes" if info.n_classes else ""))
     return None

@@ -16,7 +16,7 @@ from engine.spec import INPUT_ID
 Model = dict[str, Any]
 
 
-def show(model: Model, analysis: Analysis, selected: str | None, version: int) -> Model | None:
+def show(model: Model, analysis: Analysis, selected: str | None, version: str) -> Model | None:
     node = next((n for n in model.get("nodes", []) if isinstance(n, dict) and n.get("id") == selected), None)
     if selected == INPUT_ID:
         info = analysis.nodes.get(INPUT_ID)
@@ -42,7 +42,7 @@ def show(model: Model, analysis: Analysis, selected: str | None, version: int) -
         return None
 
 
-def _edits(model: Model, node: dict, layer, node_id: str, version: int) -> Model | None:
+def _edits(model: Model, node: dict, layer, node_id: str, version: str) -> Model | None:
     key = f"inspect_{version}_{node_id}"
     if layer:
         current = {**{k: p.default for k, p in layer.params.items() if not p.required}, **(node.get("params") or {})}

@@ -4,6 +4,8 @@ the run panel's fragment calls `show` a few times a second with the newest snaps
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -14,6 +16,12 @@ from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
 NO_BAR = {"displayModeBar": False}
+CHART_HZ = 1.5  # chart redraws per second while training; the numbers update on every poll
+
+
+def fixed(fig: go.Figure) -> go.Figure:
+    """Fixed margins: plotly.js's automatic margins re-lay the chart out on every update."""
+    return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
 
 
 def curves(history: list[dict]) -> go.Figure:
@@ -48,7 +56,7 @@ def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bo
             z = z * 2 - 1  # P(positive) onto the Playground's [-1, 1] colour scale
         if discrete:
             z = np.sign(z)
-        heat = go.Heatmap(x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip")
+        heat = go.Heatmap(x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip", zsmooth="fast")
     else:
         classes = np.asarray(grid["class"])
         scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]
@@ -107,7 +115,24 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str) -> None:
+def _throttled(name: str, every_s: float, inputs: tuple, build):
+    """The figure drawn at most every `every_s` seconds (and whenever `inputs` change): the
+    browser redraws a chart only when its figure changes, and redrawing plotly charts is what
+    a live view spends its time on. Owns the session key `live_figures`."""
+    cache = st.session_state.setdefault("live_figures", {})
+    drawn_at, drawn_for, figure = cache.get(name, (0.0, None, None))
+    now = time.monotonic()
+    if figure is None or drawn_for != inputs or now - drawn_at >= every_s:
+        figure = build()
+        cache[name] = (now, inputs, figure)
+    return figure
+
+
+def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
+         live: bool = False) -> None:
+    """Draw the newest snapshot. While `live`, numbers update on every call and charts at most
+    CHART_HZ times a second; otherwise everything is drawn fresh."""
+    every = 1 / CHART_HZ if live else 0.0
     metrics = snapshot.metrics
     cols = st.columns(4)
     cols[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
@@ -119,19 +144,23 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
         cols[3].metric("Test R²", f"{metrics['test_r2']:.3f}")
     st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
     if history:
-        st.plotly_chart(curves(history), key=f"{key}_curves", config=NO_BAR)
+        figure = _throttled("curves", every, (len(history) > 0,), lambda: fixed(curves(history)))
+        st.plotly_chart(figure, key=f"{key}_curves", config=NO_BAR)
     if dataset.info.kind == "planar":
         left, right = st.columns(2)
         show_test = left.toggle("show test data", key="live_show_test")
         discrete = right.toggle("discretize output", key="live_discrete")
-        picture = boundary(snapshot, dataset, show_test, discrete)
+        picture = _throttled("boundary", every, (id(dataset), show_test, discrete),
+                             lambda: boundary(snapshot, dataset, show_test, discrete))
         if picture is not None:
-            st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
-        cells = neurons(snapshot, node_types)
+            st.plotly_chart(fixed(picture), key=f"{key}_boundary", config=NO_BAR)
+        cells = _throttled("neurons", every, (tuple(node_types.items()),), lambda: neurons(snapshot, node_types))
         if cells is not None:
             st.caption("Each neuron's output over the plane (orange negative, blue positive)")
-            st.plotly_chart(cells, key=f"{key}_neurons", config=NO_BAR)
+            st.plotly_chart(fixed(cells), key=f"{key}_neurons", config=NO_BAR)
     else:
-        for name, figure in (("forecast", forecast(snapshot)), ("confusion", confusion(snapshot, dataset.info.class_names))):
+        for name, build in (("forecast", lambda: forecast(snapshot)),
+                            ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):
+            figure = _throttled(name, every, (id(dataset),), build)
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)

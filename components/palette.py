@@ -20,7 +20,7 @@ def choices() -> list[str]:
     return [name for group in GROUPS for name, layer in REGISTRY.items() if layer.group == group]
 
 
-def show(model: dict[str, Any], selected: str | None, version: int) -> tuple[dict, str] | None:
+def show(model: dict[str, Any], selected: str | None, version: str) -> tuple[dict, str] | None:
     ids = [INPUT_ID, *[n.get("id") for n in model.get("nodes", []) if isinstance(n, dict) and n.get("id")]]
     after = selected if selected in ids else (model.get("output") or ids[-1])
     left, right = st.columns([3, 2])

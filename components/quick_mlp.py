@@ -10,7 +10,7 @@ import streamlit as st
 from engine import mlp
 
 
-def show(model: dict[str, Any], version: int) -> dict[str, Any] | None:
+def show(model: dict[str, Any], version: str) -> dict[str, Any] | None:
     stack = mlp.read_stack(model)
     if stack is None:
         st.caption("Quick MLP controls work on plain stacks of Linear + activation layers.")

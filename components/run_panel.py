@@ -97,6 +97,6 @@ def _live(trainer: Trainer) -> None:
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        live_view.show(snapshot, trainer.history(), trainer.session.data, node_types, key="live")
+        live_view.show(snapshot, trainer.history(), trainer.session.data, node_types, key="live", live=polling)
 
     live()

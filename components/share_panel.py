@@ -21,7 +21,7 @@ def link(raw: dict[str, Any], flags: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def show(raw: dict[str, Any], flags: dict[str, str], version: int) -> dict[str, Any] | None:
+def show(raw: dict[str, Any], flags: dict[str, str], version: str) -> dict[str, Any] | None:
     st.caption("Copy link (the whole setup is in it):")
     st.code(link(raw, flags), language=None, wrap_lines=True)
     name = (raw.get("title") or "experiment").strip().lower().replace(" ", "_")[:40] or "experiment"

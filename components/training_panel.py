@@ -15,7 +15,7 @@ MORE = ("momentum", "weight_decay", "regularization", "reg_rate", "lr_schedule",
         "grad_clip", "seed", "device")
 
 
-def show(training: dict[str, Any] | None, version: int) -> dict[str, Any] | None:
+def show(training: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
     training = dict(training or {})
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     key = f"training_{version}"

@@ -7,6 +7,7 @@ the current version with `current()`. The experiment is plain JSON (a dict), as 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,13 @@ def current() -> Experiment:
 def version() -> int:
     """Grows with every change: widgets key on it so they show the new values."""
     return st.session_state.workspace_version
+
+
+def key_of(section: Any) -> str:
+    """A short fingerprint of part of the experiment. Panels key their widgets on it, so a change
+    anywhere (an edit, undo, a loaded file) shows in the widgets, while an edit in one panel leaves
+    the other panels' widgets alone (re-creating every widget on each edit is slow in the browser)."""
+    return hashlib.blake2s(json.dumps(section, sort_keys=True).encode(), digest_size=4).hexdigest()
 
 
 def commit(new: Experiment) -> bool:

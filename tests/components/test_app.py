@@ -33,9 +33,10 @@ def node_ids(app: AppTest) -> list[str]:
     return [n["id"] for n in current(app)["model"]["nodes"]]
 
 
-def by_key(widgets, prefix: str):
-    """The one widget whose key starts with `prefix` (keys carry the workspace version)."""
-    found = [w for w in widgets if (w.key or "").startswith(prefix)]
+def by_key(widgets, prefix: str, suffix: str = ""):
+    """The one widget whose key starts with `prefix` and ends with `suffix` (panels put a
+    fingerprint of their part of the experiment in between)."""
+    found = [w for w in widgets if (w.key or "").startswith(prefix) and (w.key or "").endswith(suffix)]
     assert len(found) == 1, [w.key for w in widgets]
     return found[0]
 
@@ -81,7 +82,7 @@ def test_deleting_the_selected_node_reconnects_its_neighbours(page):
 
 
 def test_quick_mlp_plus_adds_a_neuron_to_the_first_hidden_layer(page):
-    by_key(page.button, "mlp_0_plus_0").click().run()
+    by_key(page.button, "mlp_", "_plus_0").click().run()
     widths = [n["params"]["out_features"] for n in current(page)["model"]["nodes"] if n["type"] == "Linear"]
     assert widths == [5, 2, 1]
 
@@ -104,7 +105,7 @@ def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):
 def test_a_shared_link_restores_the_experiment():
     page = open_page(e=encode(SPIRAL))
     assert current(page) == SPIRAL
-    assert by_key(page.selectbox, "data_").value == SPIRAL["data"]["dataset"]
+    assert by_key(page.selectbox, "data_", "_dataset").value == SPIRAL["data"]["dataset"]
 
 
 def test_a_damaged_link_says_so_and_opens_the_default():

@@ -8,52 +8,9 @@ import time
 
 import pytest
 
+from benchmarks.browser import boundary_traces, chart_traces, epoch, train_loss, wait_until
+
 pytestmark = pytest.mark.browser
-
-# Streamlit draws plotly charts with plotly.js; its figure data sits on the chart's element.
-CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => (el._fullData || []).map(t => ({
-    name: t.name || null, type: t.type,
-    y: t.type === 'scatter' && t.y ? Array.from(t.y) : null,
-    rows: t.z ? t.z.length : 0,
-    text: Array.isArray(t.text) ? Array.from(t.text).join('\\n') : (t.text || ''),
-})))"""
-
-
-def charts(page) -> list[list[dict]]:
-    return page.evaluate(CHARTS)
-
-
-def train_loss(page) -> list[float]:
-    for traces in charts(page):
-        for trace in traces:
-            if trace["name"] == "train loss":
-                return [y for y in trace["y"] if y is not None]
-    return []
-
-
-def boundary_rows(page) -> int:
-    """Rows of the decision-boundary heatmap (the chart whose heatmap sits under the points)."""
-    for traces in charts(page):
-        kinds = [t["type"] for t in traces]
-        if kinds[:1] == ["heatmap"] and "scatter" in kinds:
-            return traces[0]["rows"]
-    return 0
-
-
-def epoch(page) -> int:
-    value = page.get_by_test_id("stMetric").filter(has_text="Epoch").get_by_test_id("stMetricValue").inner_text()
-    return int(value.split("/")[0])
-
-
-def wait_until(check, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
 
 def pick(page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
@@ -84,7 +41,8 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     wait_until(lambda: len(train_loss(page)) >= 15, timeout=60, what="15 epochs on the loss curve")
     losses = train_loss(page)
     assert min(losses[-5:]) < losses[0], f"loss did not fall: {losses}"
-    assert wait_until(lambda: boundary_rows(page), what="the decision boundary") == 100
+    boundary = wait_until(lambda: boundary_traces(page), what="the decision boundary")
+    assert boundary[0]["rows"] == 100
 
     button(page, "Pause").click()
     page.get_by_text("⏸ paused").wait_for(timeout=30_000)
@@ -110,7 +68,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     pick(page, "Add layer", "convolution · Conv2d")
     button(page, "Add Conv2d after out").click()
     page.get_by_text("Train is off until the experiment is valid").wait_for(timeout=30_000)
-    node_text = wait_until(lambda: next((t["text"] for traces in charts(page) for t in traces if "Conv2d" in t["text"]), None),
+    node_text = wait_until(lambda: next((t["text"] for traces in chart_traces(page) for t in traces if "Conv2d" in t["text"]), None),
                            what="the diagram to show the new node")
     assert "⚠" in node_text, "the problem is not shown on the node"
     assert page.locator("[data-testid='stException']").count() == 0

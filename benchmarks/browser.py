@@ -1,0 +1,119 @@
+"""The real page for tests and benchmarks: `streamlit run app.py` on a free localhost port, and
+Debian's Chromium driven by Playwright (it cannot download browsers on this network)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Without the background-networking flags Chromium keeps dialling out of this closed network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"streamlit did not become healthy at {url} within {timeout} s")
+
+
+@contextmanager
+def serve_app(log: IO[str] | int = subprocess.DEVNULL) -> Iterator[str]:
+    """Run the app on a free port; yields its URL and stops the server on exit."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+               "--server.address", "127.0.0.1", "--server.headless", "true"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+# Streamlit draws plotly charts with plotly.js; each chart's element carries its full figure data.
+_CHART_TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => (el._fullData || []).map(t => ({
+    name: t.name || null, type: t.type,
+    y: t.type === 'scatter' && t.y ? Array.from(t.y) : null,
+    rows: t.z ? t.z.length : 0,
+    text: Array.isArray(t.text) ? Array.from(t.text).join('\\n') : (t.text || ''),
+})))"""
+
+
+def chart_traces(page) -> list[list[dict]]:
+    """Every plotly chart on the page as a list of its traces (name, type, y, heatmap rows, text)."""
+    return page.evaluate(_CHART_TRACES)
+
+
+def train_loss(page) -> list[float]:
+    """The points of the live view's train-loss curve (empty before the first one)."""
+    for traces in chart_traces(page):
+        for trace in traces:
+            if trace["name"] == "train loss":
+                return [y for y in trace["y"] if y is not None]
+    return []
+
+
+def boundary_traces(page) -> list[dict]:
+    """The decision-boundary chart: a heatmap under the data points (empty when not drawn)."""
+    for traces in chart_traces(page):
+        if [t["type"] for t in traces][:1] == ["heatmap"] and any(t["type"] == "scatter" for t in traces):
+            return traces
+    return []
+
+
+def epoch(page) -> int:
+    value = page.get_by_test_id("stMetric").filter(has_text="Epoch").get_by_test_id("stMetricValue").inner_text()
+    return int(value.split("/")[0])
+
+
+def wait_until(check, timeout: float = 30.0, what: str = "condition", every: float = 0.02):
+    """Poll `check` until it returns something truthy; raise after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

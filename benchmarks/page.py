@@ -1,0 +1,119 @@
+"""How the real page feels, measured in Chromium: page load to interactive, Train click to the
+first loss point, live-view updates per second while training, and how long a widget change
+takes to show while training (p50/p95), plus the page's training speed.
+
+Run: .venv/bin/python -m benchmarks.page [--quick]
+Targets (2 cores): first point < 1 s, >= 5 updates/s, p95 interaction < 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+from playwright.sync_api import sync_playwright
+
+from benchmarks.browser import ROOT, boundary_traces, launch_chromium, serve_app, train_loss, wait_until
+from engine.share import encode
+
+# Count how often the epoch counter changes, sampled every animation frame, for `ms` milliseconds.
+_COUNT_UPDATES = """async (ms) => {
+    const read = () => {
+        const metric = Array.from(document.querySelectorAll('[data-testid="stMetric"]'))
+            .find(m => m.innerText.includes('Epoch'));
+        return metric ? metric.querySelector('[data-testid="stMetricValue"]').innerText : null;
+    };
+    let last = read(), changes = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+        await new Promise(r => requestAnimationFrame(r));
+        const now = read();
+        if (now !== last) { changes += 1; last = now; }
+    }
+    return changes;
+}"""
+
+
+def long_run_link(url: str) -> str:
+    """The default experiment with enough epochs to keep training through the whole benchmark."""
+    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
+    raw["training"]["epochs"] = 100_000
+    return f"{url}/?e={encode(raw)}"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def toggle_times(page, repeats: int) -> list[float]:
+    """Flip "show test data" and wait until the boundary chart gains or loses the test points."""
+    times = []
+    switch = page.get_by_text("show test data")
+    for _ in range(repeats):
+        wanted = 3 if len(boundary_traces(page)) == 2 else 2
+        start = time.perf_counter()
+        switch.click()
+        wait_until(lambda wanted=wanted: len(boundary_traces(page)) == wanted, what="the test points to toggle")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def lr_times(page, repeats: int) -> list[float]:
+    """Type a new learning rate (a whole-page rerun) and wait until the live view reports it."""
+    times = []
+    field = page.get_by_label("learning rate (any value)")
+    for i in range(repeats):
+        lr = f"{0.01 + 0.001 * (i % 9 + 1):g}"
+        start = time.perf_counter()
+        field.fill(lr)
+        field.press("Enter")
+        page.get_by_text(f"learning rate {lr} ·").first.wait_for(timeout=30_000)
+        times.append(time.perf_counter() - start)
+        field = page.get_by_label("learning rate (any value)")
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    args = parser.parse_args()
+    repeats = 6 if args.quick else 20
+    with serve_app() as url, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        start = time.perf_counter()
+        page.goto(long_run_link(url))
+        train = page.get_by_role("button", name="Train", exact=True)
+        train.wait_for(timeout=60_000)
+        wait_until(lambda: train.is_enabled(), what="the Train button")
+        load = time.perf_counter() - start
+
+        start = time.perf_counter()
+        train.click()
+        wait_until(lambda: train_loss(page), what="the first loss point")
+        first_point = time.perf_counter() - start
+        wait_until(lambda: boundary_traces(page), what="the decision boundary")
+
+        window_s = 3 if args.quick else 6
+        epoch_text = page.get_by_text("epochs/s").first
+        updates = page.evaluate(_COUNT_UPDATES, window_s * 1000) / window_s
+        speed = epoch_text.inner_text().split(" epochs/s")[0]
+        toggles = toggle_times(page, repeats)
+        rates = lr_times(page, max(3, repeats // 2))
+        browser.close()
+
+    print(f"{'measure':<44}{'value':>12}  target")
+    print(f"{'page load to interactive':<44}{load * 1000:>9.0f} ms")
+    print(f"{'Train click to first loss point':<44}{first_point * 1000:>9.0f} ms  < 1000 ms")
+    print(f"{'live-view updates while training':<44}{updates:>9.1f} /s  >= 5 /s")
+    for name, times in (("'show test data' toggle (fragment)", toggles), ("learning-rate change (whole page)", rates)):
+        print(f"{name + ' p50':<44}{statistics.median(times) * 1000:>9.0f} ms")
+        print(f"{name + ' p95':<44}{percentile(times, 0.95) * 1000:>9.0f} ms  < 300 ms")
+    print(f"{'training speed in the page (default preset)':<44}{speed:>9} epochs/s")
+
+
+if __name__ == "__main__":
+    main()
