@@ -9,13 +9,14 @@ from typing import Any
 
 from engine.data import DataInfo, check_data
 from engine.errors import Problem, SpecError
+from engine.expect import check_expect, check_family
 from engine.fit import fit_problems, resolve_loss
 from engine.shapes import Analysis, Limits, analyze
 from engine.spec import ModelSpec, suggest
 from engine.training.config import check_training
 
 FORMAT = "neuroloom/1"
-TOP_KEYS = ("format", "title", "description", "model", "data", "training")
+TOP_KEYS = ("format", "title", "description", "family", "expect", "model", "data", "training")
 MAX_FILE_BYTES = 10 * 2**20
 
 
@@ -30,6 +31,8 @@ class Experiment:
     data: dict[str, Any] | None
     training: dict[str, Any] | None
     data_info: DataInfo | None = None
+    family: str | None = None
+    expect: dict[str, Any] | None = None
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -48,8 +51,9 @@ class Experiment:
             "format": FORMAT,
             "title": self.title,
             "description": self.description,
-            "model": self.model.to_dict(),
         }
+        out.update({k: v for k, v in (("family", self.family), ("expect", self.expect)) if v is not None})
+        out["model"] = self.model.to_dict()
         if self.data is not None:
             out["data"] = dict(self.data)
         if self.training is not None:
@@ -103,6 +107,7 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     for key in ("title", "description"):
         if not isinstance(raw.get(key, ""), str):
             problems.append(Problem("file", f'"{key}" must be text'))
+    problems += check_family(raw.get("family")) + check_expect(raw.get("expect"))
     data = info = training = None
     if raw.get("data") is not None:
         data, info, data_problems = check_data(raw["data"])
@@ -132,6 +137,8 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
         data=data,
         training=training,
         data_info=info,
+        family=raw.get("family"),
+        expect=raw.get("expect"),
     )
     return experiment, []
 

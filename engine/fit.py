@@ -4,6 +4,8 @@ against the classes or values, and the loss against the task. Each mismatch is o
 
 from __future__ import annotations
 
+import math
+
 from engine.data import DataInfo
 from engine.errors import Problem
 from engine.registry import fmt
@@ -56,7 +58,17 @@ def fit_problems(info: DataInfo, input_shape, input_dtype, output_shape, loss: s
             problems.append(
                 Problem("training", f"{name} is regression (it predicts numbers): use mse, l1 or huber, not {loss}")
             )
-        if output not in ((1,), ()):
+        target = info.target_shape
+        if target and math.prod(output) != math.prod(target):
+            problems.append(
+                Problem(
+                    "data",
+                    f"{name} predicts {fmt(target)} values per sample (target: the input itself): the model's "
+                    f"output is {fmt(output)}; end the model with {math.prod(target)} outputs, e.g. a Linear "
+                    f"with out_features {math.prod(target)} and a Reshape to {fmt(target)}",
+                )
+            )
+        elif not target and output not in ((1,), ()):
             problems.append(
                 Problem(
                     "data",

@@ -5,11 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
+from engine.params import Choice
 
 ALL = 1797
 
 
 def describe(config: Config) -> DataInfo:
+    if config.get("target") == "input":  # autoencoders: reproduce the image itself
+        return DataInfo(name="digits", task="regression", sample_shape=(1, 8, 8), target_shape=(1, 8, 8), kind="image")
     return DataInfo(
         name="digits",
         task="classification",
@@ -32,12 +35,17 @@ def generate(config: Config) -> Dataset:
         images = np.clip(images + rng.normal(0, config["noise"], images.shape), 0, 1).astype(np.float32)
     images = images[:, None]  # (samples, 1 channel, 8, 8)
     train, test = split(config, images, labels)
+    if config.get("target") == "input":
+        targets, kind = images, "float"
+    else:
+        targets, kind = labels, "long"
     return Dataset(
         describe(config),
         to_tensor(images[train], "float"),
-        to_tensor(labels[train], "long"),
+        to_tensor(targets[train], kind),
         to_tensor(images[test], "float"),
-        to_tensor(labels[test], "long"),
+        to_tensor(targets[test], kind),
+        extra={"labels_test": labels[test]},
     )
 
 
@@ -45,7 +53,8 @@ register(
     DatasetType(
         "digits",
         "8x8 images of handwritten digits, 10 classes; pixels scaled to [0, 1].",
-        {},
+        {"target": Choice(default="label", choices=("label", "input"),
+                          help='"label": classify the digit; "input": reproduce the image (autoencoders)')},
         describe,
         generate,
         defaults={"n_samples": ALL, "train_fraction": 0.75},

@@ -37,7 +37,7 @@ class Objective:
     def targets(self, y: torch.Tensor) -> torch.Tensor:
         """Targets in the form the loss wants: ids for cross_entropy, floats otherwise."""
         if not self.info.is_classification:
-            return y.float().reshape(-1, 1)
+            return y.float().reshape(len(y), -1)  # one value, or a whole image for autoencoders
         if self.loss_name == "cross_entropy":
             return y
         if self.one_output_binary:
