@@ -1,90 +1,17 @@
-"""NeuroLoom's page: wiring only. The pieces live in components/, the library in engine/."""
+"""NeuroLoom's entry point: the page set-up and the pages. Everything else lives in components/
+(the page) and engine/ (the library)."""
 
 import streamlit as st
 
-from components import (
-    builder,
-    classroom,
-    data_panel,
-    model_summary,
-    preset_picker,
-    run_panel,
-    share_panel,
-    training_panel,
-    workspace,
-)
-from components.guard import guard
-from engine import analyze
-from engine.experiment import check_experiment
-from engine.share import encode
+from components import explorer, playground
 
 st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
-link_problems = workspace.start()
-hidden = classroom.hidden()
-raw = workspace.current()
+playground_page = st.Page(playground.show, title="Playground", icon="🧪", default=True)
 
 
-def commit(edited: dict) -> None:
-    if workspace.commit(edited):
-        st.rerun()
+def concept_explorer() -> None:
+    explorer.show(playground_page)  # its preset links open the playground
 
 
-title, undo, redo = st.columns([8, 1, 1])
-title.title("NeuroLoom")
-if undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo"):
-    workspace.undo()
-    st.rerun()
-if redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo"):
-    workspace.redo()
-    st.rerun()
-if "text" not in hidden:
-    st.caption("Build a neural network, watch it learn, take the code with you.")
-for problem in link_problems:
-    st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
-
-analysis = analyze(raw.get("model"))
-experiment, problems = check_experiment(raw)
-
-with st.sidebar:
-    with guard("presets"):
-        preset = preset_picker.show()
-        if preset is not None:
-            commit(preset)
-    if "share" not in hidden:
-        with guard("share"):
-            uploaded = share_panel.show(raw, classroom.flags(), workspace.key_of(raw))
-            if uploaded is not None:
-                commit(uploaded)
-
-data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
-with data_column:
-    if "data" not in hidden:
-        st.subheader("Data")
-        with guard("data"):
-            data = data_panel.show(raw.get("data"), workspace.key_of(raw.get("data")))
-            if data is not None:
-                commit({**raw, "data": data})
-    if "training" not in hidden:
-        st.subheader("Training")
-        with guard("training"):
-            training = training_panel.show(raw.get("training"), workspace.key_of(raw.get("training")))
-            if training is not None:
-                commit({**raw, "training": training})
-with build_column:
-    if "builder" not in hidden:
-        st.subheader("Model")
-        with guard("model builder"):
-            model = builder.show(raw.get("model") or {}, analysis, workspace.key_of(raw.get("model")))
-            if model is not None:
-                commit({**raw, "model": model})
-    if "summary" not in hidden:
-        with st.expander("Summary: shapes, parameters, multiply-adds"), guard("summary"):
-            model_summary.show(analysis)
-with run_column:
-    st.subheader("Train and watch")
-    with guard("training run"):
-        run_panel.show(experiment, [str(p) for p in problems], raw)
-
-code = encode(raw)
-if st.query_params.get("e") != code:
-    st.query_params["e"] = code  # the page's URL always holds the whole experiment
+pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
+st.navigation(pages, position="top").run()

@@ -48,7 +48,7 @@ def page() -> AppTest:
 
 def test_page_opens_on_the_default_experiment_and_writes_it_into_the_url(page):
     assert page.title[0].value == "NeuroLoom"
-    assert page.sidebar.selectbox[0].label == "Preset"
+    assert page.sidebar.button(key="gallery_open").label == "📚 Presets gallery"
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Parameters"] == f"{analyze(PLAYGROUND['model']).total_params:,}"
     assert current(page) == PLAYGROUND
@@ -134,3 +134,17 @@ def test_classroom_flags_hide_sections():
     assert "Dataset" not in labels and "optimizer" not in labels
     assert not page.file_uploader
     assert page.button(key="run_train")  # the run controls stay for the demo
+
+
+def test_the_gallery_searches_and_loads_a_preset_undoably(page):
+    page.button(key="gallery_open").click().run()
+    assert page.button(key="gallery_load_lstm_sine")  # every preset has a card
+    page.text_input(key="gallery_query").set_value("sine forget").run()  # words anywhere: title, text, layers
+    loads = [b.key for b in page.button if (b.key or "").startswith("gallery_load_")]
+    assert loads == ["gallery_load_lstm_sine"]
+    page.button(key="gallery_load_lstm_sine").click().run()
+    assert not page.exception
+    assert current(page) == json.loads((ROOT / "presets" / "lstm_sine.json").read_text())
+    assert decode(page.query_params["e"]) == current(page)  # the URL follows the loaded preset
+    page.button(key="app_undo").click().run()
+    assert current(page) == PLAYGROUND

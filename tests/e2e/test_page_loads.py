@@ -23,3 +23,31 @@ def test_page_loads_with_the_default_experiment_and_no_errors(page, app_url):
     assert "e=" in page.url  # the experiment is in the address
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
+
+
+def test_concept_explorer_loads_its_charts_without_errors(page, app_url):
+    page.goto(f"{app_url}/concepts")
+    page.get_by_role("heading", name="Concept explorer").wait_for(timeout=30_000)
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Optimizer race").click()
+    page.get_by_text("▶ play").wait_for(timeout=30_000)  # the race animates in the browser
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.errors == []
+
+
+def test_the_gallery_opens_and_loads_a_preset(page, app_url):
+    page.goto(app_url)
+    page.get_by_role("button", name="📚 Presets gallery").click()
+    page.get_by_text("Tricks of the trade").wait_for(timeout=30_000)
+    dialog = page.get_by_test_id("stDialog")
+    dialog.get_by_test_id("stTextInputField").fill("transformer")
+    dialog.get_by_test_id("stTextInputField").press("Enter")
+    loads = dialog.get_by_role("button", name="Load")
+    loads.first.wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    assert loads.count() == 1  # the search left one card
+    loads.click()
+    page.get_by_text("A Transformer encoder reverses a sequence").first.wait_for(timeout=30_000)
+    page.get_by_text("reverse").first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.errors == []
