@@ -16,7 +16,7 @@ test: $(VENV)/.test-installed browser
 lint: $(VENV)/.test-installed
 	$(PY) -m ruff check .
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.test-installed browser
 	$(PY) -m benchmarks.engine_overhead
 	$(PY) -m benchmarks.training_stream
 	$(PY) -m benchmarks.page
