@@ -47,7 +47,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         experiment.training = check_training({})[0]
     if args.epochs is not None:
         experiment.training["epochs"] = args.epochs
-    trainer = Trainer(experiment, device=args.device)
+    log = None
+    if args.tensorboard:
+        from engine.training.tensorboard import TensorBoardLog
+
+        log = TensorBoardLog(args.tensorboard)
+    trainer = Trainer(experiment, device=args.device, on_epoch=log)
     bar = ProgressBar(experiment.training["epochs"])
     trainer.start()
     try:
@@ -57,6 +62,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         trainer.stop()
         print("\ninterrupted", file=sys.stderr)
         return 130
+    finally:
+        if log is not None:
+            log.close()
     final = trainer.snapshot(visuals=False)
     bar.update(final, final=True)
     if args.save:
@@ -81,6 +89,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 1 if final.state in (DIVERGED, FAILED) else 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from engine.export import export
+
+    written = export(load_experiment(args.file), args.to, args.output, args.weights)
+    print(f"wrote {written}", file=sys.stderr)
+    return 0
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m engine", description="NeuroLoom's engine.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -95,7 +111,15 @@ def make_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="override training.device")
     train.add_argument("--json", action="store_true", help="end stdout with a JSON line of the final metrics")
     train.add_argument("--save", metavar="DIR", help="write the experiment, weights.safetensors and the history")
+    train.add_argument("--tensorboard", metavar="DIR", help="log scalars and weight/gradient histograms here")
     train.set_defaults(run=cmd_train)
+
+    export = commands.add_parser("export", help="write a training script, a DDP script, ONNX, pt2 or the spec")
+    export.add_argument("file", help="experiment file (JSON)")
+    export.add_argument("--to", required=True, choices=("pytorch", "ddp", "onnx", "pt2", "spec"))
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
+    export.add_argument("--weights", metavar="W", help="a safetensors state dict (as train --save writes it)")
+    export.set_defaults(run=cmd_export)
     return parser
 
 

@@ -72,6 +72,9 @@ class DatasetType:
     describe: Callable[[Config], DataInfo]
     generate: Callable[[Config], Dataset]
     defaults: dict[str, Any] = field(default_factory=dict)  # overrides of the shared defaults
+    # For exported scripts: the functions whose source makes the arrays, and the call (with the
+    # config named DATA) that returns them as (inputs, targets, train indices, test indices).
+    export: tuple[tuple[Callable, ...], str] | None = None
 
     def schema(self) -> dict[str, Param]:
         return {**SHARED_FIELDS, **self.fields}

@@ -23,29 +23,32 @@ def describe(config: Config) -> DataInfo:
     )
 
 
-def generate(config: Config) -> Dataset:
+def digits_arrays(config):
+    """scikit-learn's 8x8 digits (pixels scaled to [0, 1]), a seeded sample of them, optional
+    pixel noise; the target is the digit, or the image itself for autoencoders."""
     from sklearn.datasets import load_digits  # a second to import: only when digits are used
 
     digits = load_digits()
-    images = (digits.images / 16.0).astype(np.float32)  # pixel intensities into [0, 1]
+    images = (digits.images / 16.0).astype(np.float32)
     rng = np.random.default_rng(config["seed"])
-    chosen = rng.permutation(ALL)[: min(config["n_samples"], ALL)]
+    chosen = rng.permutation(len(images))[: min(config["n_samples"], len(images))]
     images, labels = images[chosen], digits.target[chosen].astype(np.int64)
     if config["noise"]:
         images = np.clip(images + rng.normal(0, config["noise"], images.shape), 0, 1).astype(np.float32)
     images = images[:, None]  # (samples, 1 channel, 8, 8)
     train, test = split(config, images, labels)
-    if config.get("target") == "input":
-        targets, kind = images, "float"
-    else:
-        targets, kind = labels, "long"
+    return images, images if config.get("target") == "input" else labels, train, test
+
+
+def generate(config: Config) -> Dataset:
+    images, targets, train, test = digits_arrays(config)
+    kind = "float" if config.get("target") == "input" else "long"
     return Dataset(
         describe(config),
         to_tensor(images[train], "float"),
         to_tensor(targets[train], kind),
         to_tensor(images[test], "float"),
         to_tensor(targets[test], kind),
-        extra={"labels_test": labels[test]},
     )
 
 
@@ -58,5 +61,6 @@ register(
         describe,
         generate,
         defaults={"n_samples": ALL, "train_fraction": 0.75},
+        export=((digits_arrays,), "digits_arrays(DATA)"),
     )
 )

@@ -14,14 +14,15 @@ from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, s
 from engine.params import Int, NameList
 
 DOMAIN = (-6.0, 6.0)
+# Each feature as a numpy expression of the point (x, y): the data and exported scripts share it.
 FEATURES = {
-    "x1": lambda x, y: x / 6,
-    "x2": lambda x, y: y / 6,
-    "x1_sq": lambda x, y: x * x / 36,
-    "x2_sq": lambda x, y: y * y / 36,
-    "x1x2": lambda x, y: x * y / 36,
-    "sin_x1": lambda x, y: np.sin(x),
-    "sin_x2": lambda x, y: np.sin(y),
+    "x1": "x / 6",
+    "x2": "y / 6",
+    "x1_sq": "x * x / 36",
+    "x2_sq": "y * y / 36",
+    "x1x2": "x * y / 36",
+    "sin_x1": "np.sin(x)",
+    "sin_x2": "np.sin(y)",
 }
 FEATURE_LABELS = {
     "x1": "x₁",
@@ -35,10 +36,15 @@ FEATURE_LABELS = {
 BINARY = ("negative", "positive")
 
 
+def features_code(names) -> str:
+    """The numpy expression of the model's inputs, one column per chosen feature."""
+    return f"np.stack([{', '.join(FEATURES[name] for name in names)}], axis=1).astype(np.float32)"
+
+
 def features(points: np.ndarray, names) -> np.ndarray:
-    """The model's inputs for raw 2-D points: one column per chosen feature."""
-    x, y = points[:, 0], points[:, 1]
-    return np.stack([FEATURES[name](x, y) for name in names], axis=1).astype(np.float32)
+    """The model's inputs for raw 2-D points."""
+    scope = {"np": np, "x": points[:, 0], "y": points[:, 1]}
+    return eval(features_code(names), scope)  # our own fixed expressions, never user text
 
 
 def uniform(rng, low, high, size=None):
@@ -113,6 +119,10 @@ def blobs(rng, n, noise, classes):
     return centres[labels] + rng.normal(0, 0.5 + 2 * noise, (n, 2)), labels.astype(np.int64)
 
 
+def spiral_multi(rng, n, noise, classes):
+    return spiral_arms(rng, n, noise, classes)
+
+
 def plane(rng, n, noise):
     points = uniform(rng, -6, 6, (n, 2))
     jitter = uniform(rng, -6, 6, (n, 2)) * noise
@@ -152,10 +162,7 @@ def planar(name, explain, maker, task, classes=None, extra_fields=None, defaults
         )
 
     def generate(config: Config) -> Dataset:
-        rng = np.random.default_rng(config["seed"])
-        args = (rng, config["n_samples"], config["noise"])
-        points, labels = maker(*args, config["classes"]) if "classes" in config else maker(*args)
-        train, test = split(config, points, labels)
+        points, labels, train, test = planar_arrays(config, maker)
         target = "long" if task == "classification" else "float"
         x = features(points, config["features"])
         return Dataset(
@@ -168,7 +175,17 @@ def planar(name, explain, maker, task, classes=None, extra_fields=None, defaults
             points_test=points[test],
         )
 
-    return DatasetType(name, explain, fields, describe, generate, defaults or {})
+    return DatasetType(name, explain, fields, describe, generate, defaults or {},
+                       export=((planar_arrays, maker), f"planar_arrays(DATA, {maker.__name__})"))
+
+
+def planar_arrays(config, maker):
+    """Raw points, labels and the train/test split of a 2-D dataset."""
+    rng = np.random.default_rng(config["seed"])
+    args = (rng, config["n_samples"], config["noise"])
+    points, labels = maker(*args, config["classes"]) if "classes" in config else maker(*args)
+    train, test = split(config, points, labels)
+    return points, labels, train, test
 
 
 CLASSES = Int(default=3, low=2, high=10, help="number of classes")
@@ -210,7 +227,7 @@ register(
     planar(
         "spiral_multi",
         "A spiral with one arm per class.",
-        lambda rng, n, noise, k: spiral_arms(rng, n, noise, k),
+        spiral_multi,
         "classification",
         extra_fields={"classes": CLASSES},
     ),

@@ -14,7 +14,7 @@ def sine_describe(config: Config) -> DataInfo:
     return DataInfo(name="sine", task="regression", sample_shape=(config["seq_len"], 1), kind="series")
 
 
-def sine_generate(config: Config) -> Dataset:
+def sine_arrays(config):
     """Windows of a noisy sine wave; the target is the value after each window. Train on the
     earlier part of the series and test on the later part, as forecasting is judged."""
     rng = np.random.default_rng(config["seed"])
@@ -24,7 +24,13 @@ def sine_generate(config: Config) -> Dataset:
     windows = np.lib.stride_tricks.sliding_window_view(series[:-1], window)[:steps]
     targets = series[window:][:steps]
     train, test = split(config, windows, targets, shuffle=False)
-    x = windows[..., None]  # (samples, time, 1 feature)
+    return windows[..., None], targets, train, test  # inputs: (samples, time, 1 feature)
+
+
+def sine_generate(config: Config) -> Dataset:
+    x, targets, train, test = sine_arrays(config)
+    steps, window = config["n_samples"], config["seq_len"]
+    t = np.arange(steps + window) * config["step"]
     data = Dataset(
         sine_describe(config),
         to_tensor(x[train], "float"),
@@ -49,7 +55,7 @@ def parity_describe(config: Config) -> DataInfo:
     )
 
 
-def parity_generate(config: Config) -> Dataset:
+def parity_arrays(config):
     """Random bit strings (tokens 0 and 1); the class is whether the number of ones is odd.
     Noise flips that share of the labels."""
     rng = np.random.default_rng(config["seed"])
@@ -58,6 +64,11 @@ def parity_generate(config: Config) -> Dataset:
     flip = rng.random(len(labels)) < config["noise"]
     labels = np.where(flip, 1 - labels, labels)
     train, test = split(config, bits, labels)
+    return bits, labels, train, test
+
+
+def parity_generate(config: Config) -> Dataset:
+    bits, labels, train, test = parity_arrays(config)
     return Dataset(
         parity_describe(config),
         to_tensor(bits[train], "long"),
@@ -81,7 +92,7 @@ def reverse_describe(config: Config) -> DataInfo:
     )
 
 
-def reverse_generate(config: Config) -> Dataset:
+def reverse_arrays(config):
     """Random token strings; the target is the same string reversed, one class per position.
     Noise replaces that share of input tokens with random ones (the targets stay clean)."""
     rng = np.random.default_rng(config["seed"])
@@ -90,6 +101,11 @@ def reverse_generate(config: Config) -> Dataset:
     targets = tokens[:, ::-1].copy()
     noisy = np.where(rng.random(shape) < config["noise"], rng.integers(0, config["vocab"], shape), tokens)
     train, test = split(config, noisy, targets)
+    return noisy, targets, train, test
+
+
+def reverse_generate(config: Config) -> Dataset:
+    noisy, targets, train, test = reverse_arrays(config)
     return Dataset(
         reverse_describe(config),
         to_tensor(noisy[train], "long"),
@@ -107,6 +123,7 @@ register(
         sine_describe,
         sine_generate,
         defaults={"n_samples": 1000, "train_fraction": 0.8},
+        export=((sine_arrays,), "sine_arrays(DATA)"),
     ),
     DatasetType(
         "parity",
@@ -115,6 +132,7 @@ register(
         parity_describe,
         parity_generate,
         defaults={"n_samples": 2000, "train_fraction": 0.8},
+        export=((parity_arrays,), "parity_arrays(DATA)"),
     ),
     DatasetType(
         "reverse",
@@ -126,5 +144,6 @@ register(
         reverse_describe,
         reverse_generate,
         defaults={"n_samples": 2000, "train_fraction": 0.8},
+        export=((reverse_arrays,), "reverse_arrays(DATA)"),
     ),
 )

@@ -80,14 +80,19 @@ def _flat(out: torch.Tensor) -> torch.Tensor:
     return out.reshape(-1, out.shape[-1])  # (batch * positions, classes)
 
 
+def strips_final(spec: ModelSpec, loss: str) -> bool:
+    """Whether training skips the model's final Sigmoid/Softmax (the loss applies it, stably)."""
+    last = spec.node(spec.output)
+    return SQUASH_FOR.get(loss) == last.type and (last.type != "Softmax" or last.params.get("dim") == -1)
+
+
 def prepare(
     model: fx.GraphModule, spec: ModelSpec, loss: str, info: DataInfo, output_shape: tuple[int, ...]
 ) -> tuple[nn.Module, Objective]:
     """The module to train and its objective. Strips a final Sigmoid/Softmax that the loss
     would apply itself, sharing all weights with `model`."""
     last = spec.node(spec.output)
-    strip = SQUASH_FOR.get(loss) == last.type and (last.type != "Softmax" or last.params.get("dim") == -1)
-    if not strip:
+    if not strips_final(spec, loss):
         ends_in = last.type if last.type in ("Sigmoid", "Softmax") else None
         return model, Objective(loss, info, None, ends_in, output_shape[-1])
     final = next(n for n in model.graph.nodes if n.op == "output").args[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,11 +73,13 @@ class Trainer:
         device: str | None = None,
         flush_denormal: bool = True,
         slots: TrainingSlots | None = None,
+        on_epoch: Callable[[Session, dict], None] | None = None,
     ):
         """`slots` caps how many trainers run at once (the page shares one cap per server);
         a trainer waiting for a slot is in state "waiting", and a paused one gives its slot up."""
         self.experiment = experiment
         self._slots = slots
+        self._on_epoch = on_epoch  # called in the training thread after each epoch (e.g. TensorBoard)
         self._device_name = device
         self._flush_denormal = flush_denormal
         self._lock = threading.Condition()
@@ -166,6 +169,8 @@ class Trainer:
         thread = self._thread
         if thread is not None:
             thread.join(timeout)
+            if thread.is_alive():  # ended, but still publishing its last pictures
+                return False
         return self._state in ENDED
 
     # -- internals ------------------------------------------------------------------------------
@@ -270,6 +275,8 @@ class Trainer:
                 checkpoint = session.weights()
                 self._running_loss = None
                 self._record(metrics)
+                if self._on_epoch is not None:
+                    self._on_epoch(session, metrics)
                 if self._pause_after_epoch:
                     with self._lock:
                         self._paused, self._pause_after_epoch = True, False

@@ -1,0 +1,101 @@
+"""Exports (CONTRACT.md section 2): a standalone PyTorch script, a torchrun/DDP script, ONNX, a
+torch.export program, or the normalized experiment. Weights come in only as safetensors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from engine.compile import build_model
+from engine.errors import Problem, SpecError
+from engine.export.script import training_script
+from engine.registry import fmt
+
+FORMATS = ("pytorch", "ddp", "onnx", "pt2", "spec")
+SUFFIX = {"pytorch": ".py", "ddp": ".py", "onnx": ".onnx", "pt2": ".pt2", "spec": ".json"}
+
+
+def load_weights(model: torch.nn.Module, path: str | Path) -> None:
+    """Load a safetensors state dict into `model`; a file that doesn't fit is a `file:` problem
+    naming the first key that differs (never a pickle, never a partial load)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        tensors = load_file(str(path))
+    except FileNotFoundError:
+        raise SpecError(Problem("file", f"weights file {path} does not exist")) from None
+    except (SafetensorError, OSError, ValueError) as err:
+        raise SpecError(Problem("file", f"{path} is not a safetensors weights file ({err})")) from None
+    expected = model.state_dict()
+    for key, tensor in expected.items():
+        if key not in tensors:
+            raise SpecError(Problem("file", f"weights {path}: '{key}' is missing (the model has it with shape "
+                                            f"{fmt(tuple(tensor.shape))})"))
+        if tuple(tensors[key].shape) != tuple(tensor.shape):
+            raise SpecError(Problem("file", f"weights {path}: '{key}' has shape {fmt(tuple(tensors[key].shape))} "
+                                            f"but the model's is {fmt(tuple(tensor.shape))}"))
+    extra = sorted(set(tensors) - set(expected))
+    if extra:
+        raise SpecError(Problem("file", f"weights {path}: '{extra[0]}' is not a tensor of this model"))
+    model.load_state_dict(tensors)
+
+
+def example_input(experiment, batch: int = 2) -> torch.Tensor:
+    shape = (batch, *experiment.model.input_shape)
+    if experiment.model.input_dtype == "long":
+        return torch.zeros(shape, dtype=torch.long)
+    return torch.randn(shape, generator=torch.Generator().manual_seed(0))
+
+
+def trained_model(experiment, weights: str | Path | None) -> torch.nn.Module:
+    seed = (experiment.training or {}).get("seed", 0)
+    model = build_model(experiment, seed=seed)
+    if weights:
+        load_weights(model, weights)
+    return model.eval()
+
+
+def export(experiment, to: str, out: str | Path, weights: str | Path | None = None) -> Path:
+    """Write `experiment` as `to` (one of FORMATS) to `out`; returns the path written."""
+    if to not in FORMATS:
+        raise SpecError(Problem("file", f"unknown export format {to!r} (use one of {', '.join(FORMATS)})"))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if to == "spec":
+        out.write_text(json.dumps(experiment.to_dict(), indent=2) + "\n")
+        return out
+    model = trained_model(experiment, weights)  # checks the weights before anything is written
+    if to in ("pytorch", "ddp"):
+        if experiment.data is None or experiment.training is None:
+            raise SpecError(Problem("data", "a training script needs the experiment's data and training sections"))
+        name = None
+        if weights:
+            name = out.with_suffix(".safetensors").name
+            if Path(weights).resolve() != (out.parent / name).resolve():
+                shutil.copyfile(weights, out.parent / name)
+        out.write_text(training_script(experiment, distributed=to == "ddp", weights=name))
+    elif to == "onnx":
+        _onnx(model, experiment, out)
+    else:
+        program = torch.export.export(model, (example_input(experiment),), dynamic_shapes=_batch_dims())
+        torch.export.save(program, str(out))
+    return out
+
+
+def _batch_dims():
+    return ({0: torch.export.Dim("batch", min=1, max=1_000_000)},)
+
+
+def _onnx(model, experiment, out: Path) -> None:
+    import logging
+
+    import onnx
+
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # the exporter narrates every pass
+    torch.onnx.export(model, (example_input(experiment),), str(out), input_names=["x"], output_names=["y"],
+                      dynamic_shapes=_batch_dims(), dynamo=True, external_data=False, verbose=False)
+    onnx.checker.check_model(onnx.load(str(out)), full_check=True)

@@ -1,0 +1,183 @@
+"""Standalone training scripts: plain PyTorch, and the same for torchrun with
+DistributedDataParallel. Assembled from the model, data and training parts."""
+
+from __future__ import annotations
+
+import textwrap
+
+from engine.export.data_code import data_source
+from engine.export.model_code import model_source
+from engine.export.training_code import training_source
+from engine.training.objective import strips_final
+
+IMPORTS = """from __future__ import annotations
+
+import argparse
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn"""
+
+EVALUATE = '''def evaluate(model, x, y):
+    """Loss and accuracy (None for regression) on a whole set."""
+    model.eval()
+    with torch.no_grad():
+        out = model(x{logits})
+        loss = float(loss_fn(out, targets(y)))
+        accuracy = {accuracy}
+    model.train()
+    return loss, accuracy
+
+
+def report(epoch, epochs, train, test):
+    line = f"epoch {{epoch}}/{{epochs}}  train loss {{train[0]:.4f}}  test loss {{test[0]:.4f}}"
+    if test[1] is not None:
+        line += f"  test accuracy {{test[1]:.3f}}"
+    print(line, flush=True)
+
+
+def arguments():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
+    parser.add_argument("--weights", default={weights}, help="start from these weights (safetensors)")
+    parser.add_argument("--save", help="write the trained weights to this file (safetensors)")
+    return parser.parse_args()
+
+
+def batch_size(n_train):
+    full = TRAINING["optimizer"] == "gd" or TRAINING["batch_size"] == "full"
+    return n_train if full else min(TRAINING["batch_size"], n_train)'''
+
+PLAIN_MAIN = '''def main():
+    args = arguments()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(TRAINING["seed"])  # the same seed gives NeuroLoom's starting weights
+    model = Model().to(device)
+    if args.weights and os.path.exists(args.weights):
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(args.weights))
+    torch.manual_seed(TRAINING["seed"])  # dropout draws from the global generator
+    x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())
+    t_train = targets(y_train)
+    batch = batch_size(len(x_train))
+    optimizer = make_optimizer(TRAINING, model.parameters())
+    factor = schedule_factor({{**TRAINING, "epochs": args.epochs}})
+    shuffle = torch.Generator().manual_seed(TRAINING["seed"])
+    report(0, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+    for epoch in range(1, args.epochs + 1):
+        order = torch.randperm(len(x_train), generator=shuffle).to(device)
+        for start in range(0, len(x_train), batch):
+            rows = order[start : start + batch]
+            loss = loss_fn(model(x_train[rows]{logits}), t_train[rows])
+            optimizer.zero_grad(set_to_none=True)
+            (loss + penalty(model)).backward()
+            if TRAINING["grad_clip"]:
+                nn.utils.clip_grad_norm_(model.parameters(), TRAINING["grad_clip"])
+            optimizer.step()
+        for group in optimizer.param_groups:
+            group["lr"] = TRAINING["lr"] * factor(epoch)
+        report(epoch, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+    if args.save:
+        from safetensors.torch import save_file
+
+        save_file(model.state_dict(), args.save)
+        print(f"weights saved to {{args.save}}")
+
+
+if __name__ == "__main__":
+    main()'''
+
+DDP_MAIN = '''def main():
+    """Run under torchrun: every process trains on its share of each epoch's batches and
+    DistributedDataParallel averages the gradients, so all copies of the model stay equal."""
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.utils.data import DataLoader, TensorDataset
+    from torch.utils.data.distributed import DistributedSampler
+
+    args = arguments()
+    cuda = torch.cuda.is_available()
+    dist.init_process_group("nccl" if cuda else "gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    device = torch.device(f"cuda:{{int(os.environ['LOCAL_RANK'])}}" if cuda else "cpu")
+    torch.manual_seed(TRAINING["seed"])  # every rank starts from the same weights
+    model = Model().to(device)
+    if args.weights and os.path.exists(args.weights):
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(args.weights))
+    parallel = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
+    x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())  # the same data on every rank
+    dataset = TensorDataset(x_train, targets(y_train))
+    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=TRAINING["seed"])
+    loader = DataLoader(dataset, batch_size=max(1, batch_size(len(x_train)) // world), sampler=sampler)
+    optimizer = make_optimizer(TRAINING, parallel.parameters())
+    factor = schedule_factor({{**TRAINING, "epochs": args.epochs}})
+    if rank == 0:
+        report(0, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+    for epoch in range(1, args.epochs + 1):
+        sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
+        for xb, tb in loader:
+            loss = loss_fn(parallel(xb{logits}), tb)
+            optimizer.zero_grad(set_to_none=True)
+            (loss + penalty(model)).backward()
+            if TRAINING["grad_clip"]:
+                nn.utils.clip_grad_norm_(parallel.parameters(), TRAINING["grad_clip"])
+            optimizer.step()
+        for group in optimizer.param_groups:
+            group["lr"] = TRAINING["lr"] * factor(epoch)
+        if rank == 0:  # one log, one file: rank 0 speaks for all
+            report(epoch, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+    if rank == 0 and args.save:
+        from safetensors.torch import save_file
+
+        save_file(model.state_dict(), args.save)
+        print(f"weights saved to {{args.save}}")
+    print(f"rank {{rank}} of {{world}} finished", flush=True)
+    dist.destroy_process_group()
+
+
+if __name__ == "__main__":
+    main()'''
+
+
+def _header(experiment, distributed: bool, weights: str | None) -> str:
+    title = experiment.title or "A NeuroLoom experiment"
+    if distributed:
+        run = ("Run: torchrun --standalone --nproc_per_node=2 THIS_FILE   (one machine, 2 processes)\n"
+               "Several machines: torchrun --nnodes=2 --nproc_per_node=4 --node_rank=0|1 \\\n"
+               "     --rdzv_backend=c10d --rdzv_endpoint=HOST:29500 THIS_FILE")
+    else:
+        run = "Run: python THIS_FILE [--epochs N] [--save weights.safetensors]"
+    needs = "torch and numpy" + (", scikit-learn" if experiment.data.get("dataset") == "digits" else "")
+    lines = [f'"""{title}: a training script exported from NeuroLoom{" for torchrun (DDP)" if distributed else ""}.',
+             "", *textwrap.wrap(experiment.description, 96), "", run,
+             f"Needs {needs}; safetensors for --weights and --save."]
+    if weights:
+        lines.append(f"Starts from the trained weights in {weights} (keep that file next to this script).")
+    return "\n".join([*lines, '"""'])
+
+
+def _weights_default(name: str | None) -> str:
+    return f"os.path.join(os.path.dirname(os.path.abspath(__file__)), {name!r})" if name else "None"
+
+
+def training_script(experiment, distributed: bool = False, weights: str | None = None) -> str:
+    """The whole script as text. `weights`: a safetensors file name the script loads by default."""
+    logits = ", logits=True" if strips_final(experiment.model, experiment.loss) else ""
+    accuracy = "correct(out, y)[0] / correct(out, y)[1]" if experiment.data_info.is_classification else "None"
+    imports = IMPORTS + ("\nimport torch.distributed as dist" if distributed else "")
+    main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
+    parts = [
+        _header(experiment, distributed, weights),
+        imports,
+        model_source(experiment, cut_final=bool(logits)),
+        data_source(experiment),
+        training_source(experiment),
+        EVALUATE.format(logits=logits, accuracy=accuracy, weights=_weights_default(weights)),
+        main,
+    ]
+    return "\n\n\n".join(parts) + "\n"

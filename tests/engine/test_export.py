@@ -1,0 +1,174 @@
+"""Exports checked against the real outside tools: the scripts run in an empty folder without
+NeuroLoom, their model matches `build_model`, ONNX runs in onnxruntime, pt2 loads with
+torch.export, the DDP script runs under torchrun, TensorBoard files read back."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from engine import SpecError, build_model, load_experiment
+from engine.data import make_dataset
+from engine.export import example_input, export
+from tests.conftest import ROOT
+
+PRESETS = sorted((ROOT / "presets").glob("*.json"))
+# One preset per kind of layer: dense, convolution, recurrent, attention, skip connections, autoencoder.
+VARIETY = ["playground", "cnn_digits", "lstm_sine", "gru_parity", "transformer_reverse", "residual_mlp",
+           "autoencoder_digits", "multiclass_spiral"]
+LOSS_LINE = re.compile(r"^epoch (\d+)/\d+  train loss ([0-9.]+)")
+
+
+def clean_env() -> dict:
+    """The environment of someone who has torch but not NeuroLoom."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"OMP_NUM_THREADS": "1"}
+
+
+def load_script(path):
+    spec = importlib.util.spec_from_file_location(f"exported_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
+def test_the_pytorch_script_runs_alone_and_its_loss_falls(preset, tmp_path):
+    script = export(load_experiment(preset), "pytorch", tmp_path / "train.py")
+    result = subprocess.run([sys.executable, script.name, "--epochs", "4"], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    losses = [float(m.group(2)) for line in result.stdout.splitlines() if (m := LOSS_LINE.match(line))]
+    assert len(losses) == 5, result.stdout
+    assert losses[-1] < losses[0], f"the loss did not fall: {losses}"
+
+
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
+def test_the_script_makes_the_engines_data_and_model(preset, tmp_path):
+    experiment = load_experiment(preset)
+    module = load_script(export(experiment, "pytorch", tmp_path / "train.py"))
+    engine_data = make_dataset(experiment.data)
+    for mine, theirs in zip(module.load_data(), (engine_data.x_train, engine_data.y_train, engine_data.x_test,
+                                                 engine_data.y_test), strict=True):
+        assert mine.dtype == theirs.dtype and torch.equal(mine, theirs)
+    seed = experiment.training["seed"]
+    reference = build_model(experiment, seed=seed).eval()
+    torch.manual_seed(seed)
+    model = module.Model().eval()  # the same seed gives the same starting weights...
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), reference.state_dict().values(),
+                                                  strict=True))
+    for tensor in reference.state_dict().values():
+        tensor.add_(0.01)  # ...and any weights of the engine load by name
+    model.load_state_dict(reference.state_dict())
+    x = example_input(experiment, batch=5)
+    with torch.no_grad():
+        assert (model(x) - reference(x)).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("preset", VARIETY)
+def test_onnx_runs_in_onnxruntime_with_any_batch_size(preset, tmp_path):
+    import onnxruntime
+
+    experiment = load_experiment(ROOT / "presets" / f"{preset}.json")
+    path = export(experiment, "onnx", tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    reference = build_model(experiment, seed=experiment.training["seed"]).eval()
+    for batch in (1, 7):
+        x = example_input(experiment, batch)
+        (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+        with torch.no_grad():
+            assert np.abs(out - reference(x).numpy()).max() <= 1e-4
+
+
+@pytest.mark.parametrize("preset", VARIETY)
+def test_the_pt2_program_loads_and_matches(preset, tmp_path):
+    experiment = load_experiment(ROOT / "presets" / f"{preset}.json")
+    program = torch.export.load(str(export(experiment, "pt2", tmp_path / "model.pt2")))
+    reference = build_model(experiment, seed=experiment.training["seed"]).eval()
+    x = example_input(experiment, batch=3)
+    with torch.no_grad():
+        assert (program.module()(x) - reference(x)).abs().max() <= 1e-5
+
+
+def test_the_ddp_script_runs_on_two_processes_and_both_finish(tmp_path):
+    script = export(load_experiment(ROOT / "presets" / "mlp_xor.json"), "ddp", tmp_path / "train_ddp.py")
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    result = subprocess.run([*torchrun, script.name, "--epochs", "3", "--save", "w.safetensors"], cwd=tmp_path,
+                            env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rank 0 of 2 finished" in result.stdout and "rank 1 of 2 finished" in result.stdout
+    assert result.stdout.count("epoch 3/3") == 1  # rank 0 alone reports
+    assert (tmp_path / "w.safetensors").exists()
+
+
+def test_trained_weights_travel_into_every_export(tmp_path):
+    preset = ROOT / "presets" / "mlp_xor.json"
+    run = subprocess.run([sys.executable, "-m", "engine", "train", str(preset), "--epochs", "3", "--save",
+                          str(tmp_path / "run")], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    weights = tmp_path / "run" / "weights.safetensors"
+    experiment = load_experiment(preset)
+    trained = build_model(experiment)
+    from safetensors.torch import load_file
+
+    trained.load_state_dict(load_file(str(weights)))
+    script = export(experiment, "pytorch", tmp_path / "out" / "train.py", weights=weights)
+    copied = tmp_path / "out" / "train.safetensors"  # kept next to the script, its default start
+    assert copied.exists() and "'train.safetensors'" in script.read_text()
+    model = load_script(script).Model()
+    model.load_state_dict(load_file(str(copied)))
+    x = example_input(experiment, 4)
+    with torch.no_grad():
+        assert torch.allclose(model(x), trained(x))
+    onnx_path = export(experiment, "onnx", tmp_path / "out" / "trained.onnx", weights=weights)
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    with torch.no_grad():
+        assert np.abs(out - trained(x).numpy()).max() <= 1e-4
+
+
+def test_weights_that_do_not_fit_name_the_first_mismatch(tmp_path):
+    from safetensors.torch import save_file
+
+    experiment = load_experiment(ROOT / "presets" / "mlp_xor.json")
+    state = build_model(experiment).state_dict()
+    state["h1.weight"] = torch.zeros(3, 2)
+    save_file(dict(state), str(tmp_path / "bad.safetensors"))
+    with pytest.raises(SpecError, match=r"'h1.weight' has shape \[3, 2\] but the model's is \[4, 2\]"):
+        export(experiment, "onnx", tmp_path / "m.onnx", weights=tmp_path / "bad.safetensors")
+    (tmp_path / "junk.safetensors").write_bytes(b"not a safetensors file")
+    result = subprocess.run([sys.executable, "-m", "engine", "export", str(ROOT / "presets" / "mlp_xor.json"),
+                             "--to", "pt2", "-o", str(tmp_path / "m.pt2"), "--weights",
+                             str(tmp_path / "junk.safetensors")], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.startswith("file: ") and "Traceback" not in result.stderr
+    assert not (tmp_path / "m.pt2").exists()
+
+
+def test_spec_export_writes_every_default(tmp_path):
+    experiment = load_experiment(ROOT / "presets" / "perceptron.json")
+    written = json.loads(export(experiment, "spec", tmp_path / "spec.json").read_text())
+    assert written["training"]["momentum"] == experiment.training["momentum"]
+    assert load_experiment(written).to_dict() == written
+
+
+def test_tensorboard_logs_read_back(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    result = subprocess.run([sys.executable, "-m", "engine", "train", str(ROOT / "presets" / "perceptron.json"),
+                             "--epochs", "3", "--tensorboard", str(tmp_path / "tb")], cwd=ROOT, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"histograms": 0, "scalars": 0}).Reload()
+    tags = events.Tags()
+    assert {"train/loss", "test/loss", "test/accuracy", "lr"} <= set(tags["scalars"])
+    assert [e.step for e in events.Scalars("test/loss")] == [1, 2, 3]
+    assert "weights/out.weight" in tags["histograms"] and "gradients/out.weight" in tags["histograms"]
