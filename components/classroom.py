@@ -1,11 +1,11 @@
 """Classroom and demo mode: URL flags hide chosen parts of the page, as in TensorFlow
-Playground. `?hide=data,training,builder,share,summary,text` hides those sections."""
+Playground. `?hide=data,training,builder,share,summary,export,text` hides those sections."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-SECTIONS = ("data", "training", "builder", "share", "summary", "text")
+SECTIONS = ("data", "training", "builder", "share", "summary", "export", "text")
 
 
 def hidden() -> set[str]:

@@ -7,6 +7,7 @@ from components import (
     builder,
     classroom,
     data_panel,
+    export_panel,
     gallery,
     model_summary,
     run_panel,
@@ -87,6 +88,9 @@ def show() -> None:
         st.subheader("Train and watch")
         with guard("training run"):
             run_panel.show(experiment, [str(p) for p in problems], raw)
+        if "export" not in hidden:
+            with st.expander("Export: PyTorch, DDP, ONNX, pt2, weights"), guard("export"):
+                export_panel.show(experiment, run_panel.current(raw), raw)
 
     code = encode(raw)
     if st.query_params.get("e") != code:

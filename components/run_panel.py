@@ -5,6 +5,8 @@ server-wide cap queues runs beyond it. Owns the session keys `run_*`."""
 from __future__ import annotations
 
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -12,9 +14,11 @@ import streamlit as st
 from components import live_view
 from engine import Experiment
 from engine.training.slots import SHARED
+from engine.training.tensorboard import TensorBoardLog
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING, Trainer
 
 POLL_SECONDS = 0.25
+RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 
 
 def _release(holder: dict) -> None:
@@ -47,22 +51,37 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
         st.info("Pick a dataset to train on.")
         return
     fresh = signature(raw)
-    if trainer is None or (holder["signature"] != fresh and trainer.state in (IDLE, *ENDED)):
+    logging = bool(st.session_state.get("run_tensorboard"))
+    changed = holder["signature"] != fresh or holder.get("logging") != logging
+    if trainer is None or (changed and trainer.state in (IDLE, *ENDED)):
         if trainer is not None:
             trainer.close()
-        trainer = holder["trainer"] = Trainer(experiment, slots=SHARED)
-        holder["signature"] = fresh
+        trainer = holder["trainer"] = _new_trainer(experiment)
+        holder["signature"], holder["logging"] = fresh, logging
     elif holder["signature"] != fresh:
         st.info("You changed the model, data or settings: the current run keeps going. Reset to train the new setup.")
         if st.button("Reset to the new setup", key="run_reset_new"):
             trainer.close()
-            trainer = holder["trainer"] = Trainer(experiment, slots=SHARED)
-            holder["signature"] = fresh
+            trainer = holder["trainer"] = _new_trainer(experiment)
+            holder["signature"], holder["logging"] = fresh, logging
     lr = (raw.get("training") or {}).get("lr")
     if holder["signature"] == fresh and lr is not None and abs(trainer.snapshot(visuals=False).lr - lr) > 1e-12:
         trainer.set_lr(lr)
     _controls(trainer)
     _live(trainer)
+
+
+def _new_trainer(experiment: Experiment) -> Trainer:
+    log = None
+    if st.session_state.get("run_tensorboard"):
+        log = TensorBoardLog(RUNS / time.strftime("%Y%m%d-%H%M%S"))
+    return Trainer(experiment, slots=SHARED, on_epoch=log)
+
+
+def current(raw: dict[str, Any]) -> Trainer | None:
+    """This tab's trainer when it belongs to the current experiment (for exports), else None."""
+    holder = _holder()
+    return holder["trainer"] if holder["signature"] == signature(raw) else None
 
 
 def _controls(trainer: Trainer) -> None:
@@ -81,6 +100,9 @@ def _controls(trainer: Trainer) -> None:
     if cols[3].button("Reset", key="run_reset", help="fresh weights, empty history"):
         trainer.reset()
         st.rerun()
+    st.toggle("Log to TensorBoard", key="run_tensorboard", disabled=state != IDLE,
+              help=f"from the next run: scalars and weight/gradient histograms under {RUNS.name}/ "
+                   f"(view with `tensorboard --logdir {RUNS.name}`)")
 
 
 def _live(trainer: Trainer) -> None:

@@ -10,11 +10,14 @@ class TensorBoardLog:
     """Call it after each epoch with the session and that epoch's metrics; `close()` at the end."""
 
     def __init__(self, folder: str | Path):
-        from torch.utils.tensorboard import SummaryWriter  # needs the tensorboard package
-
-        self.writer = SummaryWriter(log_dir=str(folder))
+        self.folder = Path(folder)
+        self.writer = None  # made at the first epoch, so a run that never trains leaves no folder
 
     def __call__(self, session, metrics: dict) -> None:
+        if self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter  # needs the tensorboard package
+
+            self.writer = SummaryWriter(log_dir=str(self.folder))
         epoch = session.epoch
         for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2"):
             if metrics.get(name) is not None:
@@ -27,4 +30,5 @@ class TensorBoardLog:
         self.writer.flush()
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()

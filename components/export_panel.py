@@ -1,0 +1,89 @@
+"""Take the work away: preview and download the experiment as a PyTorch or DDP script, ONNX,
+a torch.export program or the normalized spec; after training, with the trained weights; load
+weights (safetensors) into the current model. Owns the session keys `export_*`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from engine import Experiment, SpecError
+from engine.export import FORMATS, SUFFIX, export, load_weights
+from engine.training.trainer import PAUSED, RUNNING, WAITING, Trainer
+
+LABELS = {"pytorch": "PyTorch script", "ddp": "torchrun (DDP) script", "onnx": "ONNX", "pt2": "torch.export (pt2)",
+          "spec": "experiment (spec)"}
+PREVIEWED = {"pytorch": "python", "ddp": "python", "spec": "json"}
+MIME = {"pytorch": "text/x-python", "ddp": "text/x-python", "spec": "application/json"}
+
+
+def _folder() -> Path:
+    return Path(st.session_state.setdefault("export_dir", tempfile.mkdtemp(prefix="neuroloom-export-")))
+
+
+def _weights_file(trainer: Trainer) -> Path:
+    from safetensors.torch import save_file
+
+    path = _folder() / "weights.safetensors"
+    save_file({k: v.contiguous().cpu() for k, v in trainer.session.weights().items()}, str(path))
+    return path
+
+
+def _build(experiment: Experiment, to: str, weights: Path | None) -> bytes:
+    return export(experiment, to, _folder() / f"model{SUFFIX[to]}", weights=weights).read_bytes()
+
+
+def show(experiment: Experiment | None, trainer: Trainer | None, raw: dict[str, Any]) -> None:
+    """`trainer`: this tab's trainer of the current experiment (trained or not), else None."""
+    if experiment is None:
+        st.info("Fix the experiment's problems to export it.")
+        return
+    to = st.segmented_control("format", FORMATS, format_func=LABELS.get, default="pytorch", key="export_format") \
+        or "pytorch"
+    with_weights = False
+    if trainer is not None and trainer.session.epoch > 0:
+        with_weights = st.checkbox(f"with the trained weights (epoch {trainer.session.epoch})", value=True,
+                                   key="export_with_weights", disabled=to == "spec")
+    weights = _weights_file(trainer) if with_weights and to != "spec" else None
+    name = (raw.get("title") or "experiment").strip().lower().replace(" ", "_")[:40] or "experiment"
+    try:
+        if to in PREVIEWED:
+            data = _build(experiment, to, weights)
+            st.code(data.decode(), language=PREVIEWED[to], line_numbers=to != "spec", height=360)
+        elif st.button(f"Build the {LABELS[to]} file", key=f"export_build_{to}"):
+            with st.spinner(f"Exporting to {LABELS[to]}…"):
+                st.session_state[f"export_{to}_bytes"] = _build(experiment, to, weights)
+        data = st.session_state.get(f"export_{to}_bytes") if to not in PREVIEWED else data
+    except SpecError as err:
+        st.error("This export cannot be made:\n\n" + "\n".join(f"- {line}" for line in err.lines()))
+        return
+    if data is not None:
+        st.download_button(f"Download {LABELS[to]} ({len(data) / 1024:.1f} KiB)", data, key=f"export_download_{to}",
+                           file_name=f"{name}{SUFFIX[to]}", mime=MIME.get(to, "application/octet-stream"))
+    if weights is not None:
+        st.download_button("Download the trained weights (.safetensors)", weights.read_bytes(),
+                           file_name=f"{name}.safetensors", key="export_download_weights",
+                           help="scripts load them when the file sits next to them, named like the script")
+    _upload_weights(trainer)
+
+
+def _upload_weights(trainer: Trainer | None) -> None:
+    file = st.file_uploader("Load weights into the model (.safetensors)", type=["safetensors"], key="export_weights")
+    if file is None:
+        return
+    target = trainer
+    if target is None or target.state in (RUNNING, WAITING):
+        st.warning("Pause training before loading weights (or wait until the model is valid).")
+        return
+    path = _folder() / "uploaded.safetensors"
+    path.write_bytes(file.getvalue())
+    try:
+        load_weights(target.session.model, path)
+    except SpecError as err:
+        st.error("These weights do not fit the model; nothing was changed.\n\n"
+                 + "\n".join(f"- {line}" for line in err.lines()))
+        return
+    st.success(f"Loaded {file.name}: training {'resumes' if target.state == PAUSED else 'starts'} from these weights.")

@@ -1,0 +1,82 @@
+"""The export panel: code previews, binary exports, trained weights out and weights in."""
+
+from __future__ import annotations
+
+import io
+
+import torch
+from safetensors.torch import save
+from streamlit.testing.v1 import AppTest
+
+
+def panel(trained: bool):
+    import json
+    import time
+
+    import streamlit as st
+
+    from components import export_panel
+    from engine import load_experiment
+    from engine.training.trainer import Trainer
+    from tests.conftest import ROOT
+
+    raw = json.loads((ROOT / "presets" / "mlp_xor.json").read_text())
+    experiment = load_experiment(raw)
+    if "test_trainer" not in st.session_state:
+        trainer = Trainer(experiment)
+        if trained:
+            trainer.step()  # one epoch, then paused
+            while trainer.state != "paused":
+                time.sleep(0.02)
+        st.session_state.test_trainer = trainer
+    export_panel.show(experiment, st.session_state.test_trainer, raw)
+
+
+def test_the_script_preview_is_the_real_export_and_downloads():
+    app = AppTest.from_function(panel, kwargs={"trained": False}, default_timeout=120).run()
+    assert not app.exception and not app.error
+    code = app.code[0].value
+    assert code.startswith('"""One hidden layer solves XOR') and "class Model(nn.Module):" in code
+    compile(code, "preview.py", "exec")  # the preview is valid Python
+    assert app.get("download_button")
+    assert not app.checkbox  # nothing trained yet: no weights to include
+
+
+def test_onnx_is_built_on_request():
+    app = AppTest.from_function(panel, kwargs={"trained": False}, default_timeout=120).run()
+    app.segmented_control(key="export_format").set_value("onnx").run()
+    assert not app.get("download_button")
+    app.button(key="export_build_onnx").click().run()
+    assert not app.exception and not app.error
+    import onnx
+
+    model = onnx.load_from_string(app.session_state["export_onnx_bytes"])
+    onnx.checker.check_model(model)
+
+
+def test_after_training_the_script_comes_with_the_trained_weights():
+    app = AppTest.from_function(panel, kwargs={"trained": True}, default_timeout=120).run()
+    assert not app.exception
+    assert app.checkbox(key="export_with_weights").label == "with the trained weights (epoch 1)"
+    assert "model.safetensors" in app.code[0].value  # the script loads them by default
+    labels = [b.label for b in app.get("download_button")]
+    assert any("trained weights" in label for label in labels)
+
+
+def test_weights_that_do_not_fit_are_refused_with_the_key_and_shapes():
+    app = AppTest.from_function(panel, kwargs={"trained": True}, default_timeout=120).run()
+    wrong = {"h1.weight": torch.zeros(5, 2), "h1.bias": torch.zeros(5)}
+    app.file_uploader(key="export_weights").set_value(("w.safetensors", save(wrong), "application/octet-stream")).run()
+    assert not app.exception
+    assert "do not fit" in app.error[0].value and "'h1.weight' has shape [5, 2] but the model's is [4, 2]" in app.error[0].value
+
+
+def test_fitting_weights_load_into_the_model():
+    app = AppTest.from_function(panel, kwargs={"trained": True}, default_timeout=120).run()
+    trainer = app.session_state["test_trainer"]
+    state = {k: torch.full_like(v, 0.5) for k, v in trainer.session.model.state_dict().items()}
+    buffer = io.BytesIO(save(state))
+    app.file_uploader(key="export_weights").set_value(("w.safetensors", buffer.getvalue(), "application/octet-stream"))
+    app.run()
+    assert not app.error and app.success
+    assert torch.all(trainer.session.model.state_dict()["h1.weight"] == 0.5)
