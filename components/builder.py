@@ -23,6 +23,7 @@ def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, A
     clicked = graph_view.show(analysis, st.session_state.builder_selected, key="builder_graph")
     if clicked and clicked in ids:
         st.session_state.builder_selected = clicked
+        st.session_state[f"builder_pick_{version}"] = clicked  # the box below follows the click
         st.rerun()
     selected = st.selectbox("Selected node", ids, index=ids.index(st.session_state.builder_selected),
                             key=f"builder_pick_{version}")

@@ -47,7 +47,7 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
     for field, param in schema.items():
         if field in ("seed", "path") or (field == "n_samples" and name == "csv"):
             continue
-        current = data.get(field, kind.default_of(field))
+        current = data.get(field, None if param.required else kind.default_of(field))
         if field == "features":
             labels = [f"{FEATURE_LABELS[f]}" for f in param.choices]
             picked = st.pills("features", labels, selection_mode="multi", key=f"{key}_features",

@@ -28,29 +28,42 @@ def widget(name: str, param: Param, value: Any, key: str, label: str | None = No
         number = value if isinstance(value, int) and not isinstance(value, bool) else None
         if number is None and not param.required and param.default is not None:
             number = param.default
-        result = st.number_input(label, min_value=param.low, max_value=param.high, value=number, step=1,
-                                 key=key, help=(help_text or "") + (" (empty: automatic)" if param.default is None and not param.required else ""))
+        low, high = _bounds(number, param.low, param.high)
+        automatic = " (empty: automatic)" if param.default is None and not param.required else ""
+        result = st.number_input(label, min_value=low, max_value=high, value=number, step=1,
+                                 key=key, help=(help_text or "") + automatic)
         return int(result) if result is not None else None
     if isinstance(param, AnyInt):
         return int(st.number_input(label, value=int(value if isinstance(value, int) else 0), step=1, key=key, help=help_text))
     if isinstance(param, Float):
         number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float(param.default or 0)
-        high = None if param.high == float("inf") else param.high
-        return st.number_input(label, min_value=param.low, max_value=high, value=number, key=key,
+        low, high = _bounds(number, param.low, None if param.high == float("inf") else param.high)
+        return st.number_input(label, min_value=None if low is None else float(low),
+                               max_value=None if high is None else float(high), value=number, key=key,
                                format="%g", step=_step(number), help=help_text)
     if isinstance(param, Text):
         return st.text_input(label, value=value or "", key=key, help=help_text)
     # lists or ints (kernel sizes, padding, shapes): edited as JSON text, checked by validation
     text = st.text_input(label, value=json.dumps(value) if value is not None else "", key=key,
-                         help=(help_text or "") + f" ({param.describe()})")
+                         help=(help_text or "") + f" ({param.describe()}; empty: automatic)")
+    if not text.strip():
+        return None  # empty: automatic (the parameter's default)
     try:
         return json.loads(text)
     except ValueError:
         return text.strip()
 
 
+def _bounds(value, low, high):
+    """The widget's range, opened up where a file or link holds a value outside it: the widget
+    must show that value (validation names the problem) so the user can fix it right there."""
+    if value is None:
+        return low, high
+    return (None if low is not None and value < low else low), (None if high is not None and value > high else high)
+
+
 def _step(value: float) -> float:
     if value <= 0:
         return 0.01
-    magnitude = 10 ** int(f"{value:e}".split("e")[1])
+    magnitude = 10.0 ** int(f"{value:e}".split("e")[1])
     return magnitude / 10 if value == magnitude else magnitude

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import torch
 from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
@@ -30,6 +31,25 @@ def panel(trained: bool):
                 time.sleep(0.02)
         st.session_state.test_trainer = trainer
     export_panel.show(experiment, st.session_state.test_trainer, raw)
+
+
+@pytest.fixture(autouse=True)
+def close_trainers():
+    """Each page here keeps a paused trainer: close them so no thread outlives its test."""
+    opened: list[AppTest] = []
+    original = AppTest.from_function
+
+    def tracked(*args, **kwargs):
+        app = original(*args, **kwargs)
+        opened.append(app)
+        return app
+
+    AppTest.from_function = tracked
+    yield
+    AppTest.from_function = original
+    for app in opened:
+        if "test_trainer" in app.session_state:
+            app.session_state["test_trainer"].close()
 
 
 def test_the_script_preview_is_the_real_export_and_downloads():

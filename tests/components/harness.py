@@ -1,0 +1,83 @@
+"""Helpers for the component AppTests: run one component in `AppTest.from_function`, read the
+plotly figures it drew, and fake the few browser events AppTest has no API for."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 30
+
+
+def page(script, *args: Any, **kwargs: Any) -> AppTest:
+    """Run `script` once as a page (its arguments are passed as they are: the page runs in this
+    process)."""
+    return AppTest.from_function(script, args=args, kwargs=kwargs, default_timeout=TIMEOUT).run()
+
+
+def start(script, *args: Any, **kwargs: Any) -> AppTest:
+    """`page`, checking that the first run raised nothing."""
+    app = page(script, *args, **kwargs)
+    assert not app.exception, failure(app)
+    return app
+
+
+def failure(app: AppTest) -> str:
+    """The page's exceptions, with their tracebacks, for assertion messages."""
+    return "\n".join(f"{e.message}\n{''.join(e.stack_trace[-6:])}" for e in app.exception)
+
+
+def by_key(widgets, prefix: str, suffix: str = ""):
+    """The one widget whose key starts with `prefix` and ends with `suffix` (components put a
+    version in their keys)."""
+    found = [w for w in widgets if (w.key or "").startswith(prefix) and (w.key or "").endswith(suffix)]
+    assert len(found) == 1, (prefix, suffix, [w.key for w in widgets])
+    return found[0]
+
+
+def figures(app: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page as its figure dict, by key, numpy payloads decoded."""
+    return {chart.key: _decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")}
+
+
+def _decode(value: Any) -> Any:
+    """plotly sends numpy arrays as {"dtype", "bdata", "shape"}; turn them back into arrays."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+            shape = value.get("shape")
+            if shape:
+                array = array.reshape([int(s) for s in str(shape).split(",")])
+            return array
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def texts(app: AppTest) -> str:
+    """All markdown and captions on the page, one per line."""
+    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption])
+
+
+def select_points(app: AppTest, key: str, customdata: list[str]) -> AppTest:
+    """Rerun as if the user had clicked these points of the plotly chart `key`.
+
+    AppTest has no API for chart selections, so this sends the widget state the browser would
+    send (the selection JSON) through AppTest's private `_run`."""
+    chart = next(c for c in app.get("plotly_chart") if c.key == key)
+    states = app._tree.get_widget_states()
+    state = states.widgets.add()
+    state.id = chart.proto.id
+    points = [{"customdata": c, "curve_number": 1, "point_number": i, "point_index": i} for i, c in enumerate(customdata)]
+    state.string_value = json.dumps({"selection": {"points": points, "point_indices": list(range(len(points))),
+                                                   "box": [], "lasso": []}})
+    return app._run(states)

@@ -1,0 +1,321 @@
+"""The run panel (Train / Pause / Step / Reset on a real background trainer), the live view drawn
+from snapshots of real, briefly trained runs, and the shared chart helpers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from streamlit.runtime.caching.cache_resource_api import clear_session_cache
+
+from components.charts import DIVERGING, NEGATIVE, POSITIVE, point_colours, preview
+from components.live_view import CHART_HZ
+from engine import load_experiment
+from engine.data import check_data, make_dataset
+from engine.experiment import check_experiment
+from engine.training.trainer import ENDED, FINISHED, IDLE, PAUSED, Trainer
+from engine.training.visuals import BOUNDARY_SIZE
+from tests.components.harness import failure, figures, metrics, start, texts
+from tests.conftest import ROOT
+
+PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
+SESSION = "test session id"  # AppTest's session id: the run panel's trainer is cached under it
+
+
+def tiny(epochs: int = 3, **training) -> dict:
+    """The playground's experiment on 40 points for a few epochs: an epoch takes milliseconds."""
+    raw = copy.deepcopy(PLAYGROUND)
+    raw["data"]["n_samples"] = 40
+    raw["training"].update({"epochs": epochs, "device": "cpu", **training})
+    return raw
+
+
+# -- run_panel -------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def no_trainer_left():
+    """Every AppTest shares one session id, so the run panel's session-scoped trainer would
+    outlive a test: drop it (which closes it) before and after each test."""
+    clear_session_cache(SESSION)
+    before = set(trainer_threads())
+    yield
+    clear_session_cache(SESSION)
+    assert not set(trainer_threads()) - before, "a trainer thread outlived its page"
+
+
+def trainer_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "neuroloom-trainer" and t.is_alive()]
+
+
+def run_page(initial):
+    import streamlit as st
+
+    from components import run_panel
+    from engine.experiment import check_experiment
+
+    raw = st.session_state.setdefault("raw", initial)
+    experiment, problems = check_experiment(raw)
+    run_panel.show(experiment, [str(p) for p in problems], raw)
+    st.session_state.trainer = run_panel._holder()["trainer"]
+
+
+def trainer(app) -> Trainer:
+    return app.session_state["trainer"]
+
+
+def wait_until(app, condition, timeout: float = 20.0):
+    """Poll the session's trainer until `condition(snapshot)` holds, then rerun the page."""
+    deadline = time.monotonic() + timeout
+    while not condition(snapshot := trainer(app).snapshot(visuals=False)):
+        assert time.monotonic() < deadline, f"gave up waiting; the trainer is {snapshot.state} at epoch {snapshot.epoch}"
+        time.sleep(0.01)
+    app.run()
+    assert not app.exception, failure(app)
+    return snapshot
+
+
+def test_an_invalid_experiment_turns_train_off_and_says_why():
+    raw = tiny()
+    raw["model"]["nodes"].insert(2, {"id": "conv", "type": "Conv2d", "params": {"out_channels": 2, "kernel_size": 3}})
+    raw["data"]["noise"] = 0.9
+    _, problems = check_experiment(raw)
+    assert len(problems) >= 2
+    app = start(run_page, raw)
+    assert app.button(key="run_train_disabled").disabled
+    assert not [b for b in app.button if b.key in ("run_train", "run_step")]
+    assert app.warning[0].value == (f"Train is off until the experiment is valid: {problems[0]}"
+                                    f" (and {len(problems) - 1} more)")
+    assert app.session_state["trainer"] is None
+
+
+def test_an_experiment_without_data_asks_for_a_dataset():
+    raw = tiny()
+    del raw["data"]
+    app = start(run_page, raw)
+    assert "Pick a dataset" in app.info[0].value
+    assert not app.button
+
+
+def test_step_trains_exactly_one_epoch_then_pauses():
+    app = start(run_page, tiny(epochs=3))
+    assert trainer(app).state == IDLE
+    assert metrics(app)["Epoch"] == "0 / 3"
+    assert not app.button(key="run_step").disabled
+    app.button(key="run_step").click().run()
+    snapshot = wait_until(app, lambda s: s.state == PAUSED)
+    assert snapshot.epoch == 1
+    time.sleep(0.2)
+    assert trainer(app).snapshot().epoch == 1  # and no more
+    assert [h["epoch"] for h in trainer(app).history()] == [0, 1]
+    assert metrics(app)["Epoch"] == "1 / 3"
+    assert "⏸ paused" in texts(app)
+    assert app.button(key="run_train").label == "Resume" and not app.button(key="run_step").disabled
+
+    app.button(key="run_step").click().run()
+    assert wait_until(app, lambda s: s.state == PAUSED and s.epoch >= 2).epoch == 2
+
+
+def test_train_runs_to_the_end_and_reset_starts_over():
+    app = start(run_page, tiny(epochs=3))
+    app.button(key="run_train").click().run()
+    assert not app.exception, failure(app)
+    snapshot = wait_until(app, lambda s: s.state in ENDED)
+    assert (snapshot.state, snapshot.epoch) == (FINISHED, 3)
+    assert [h["epoch"] for h in trainer(app).history()] == [0, 1, 2, 3]
+    assert "finished 3 epochs" in texts(app)
+    assert app.button(key="run_train").disabled and app.button(key="run_step").disabled
+    assert metrics(app)["Train loss"] == f"{trainer(app).history()[-1]['train_loss']:.4f}"
+
+    app.button(key="run_reset").click().run()
+    assert trainer(app).state == IDLE and trainer(app).history() == []
+    assert metrics(app)["Epoch"] == "0 / 3" and not app.button(key="run_train").disabled
+
+
+def test_a_new_learning_rate_applies_to_the_running_session():
+    app = start(run_page, tiny())
+    app.button(key="run_step").click().run()
+    wait_until(app, lambda s: s.state == PAUSED)
+    same = trainer(app)
+    app.session_state["raw"] = tiny(lr=0.1)
+    app.run()
+    assert trainer(app) is same  # the run goes on, with the new rate from its next step
+    app.button(key="run_step").click().run()
+    snapshot = wait_until(app, lambda s: s.state == PAUSED and s.epoch >= 2)
+    assert snapshot.epoch == 2 and snapshot.lr == pytest.approx(0.1)
+    assert [h["lr"] for h in same.history()] == [pytest.approx(0.03)] * 2 + [pytest.approx(0.1)]
+    assert "learning rate 0.1 " in texts(app)
+
+
+def test_changing_the_setup_mid_run_offers_a_reset_to_it():
+    app = start(run_page, tiny(epochs=3))
+    app.button(key="run_step").click().run()
+    wait_until(app, lambda s: s.state == PAUSED)
+    old = trainer(app)
+    app.session_state["raw"] = tiny(epochs=5)
+    app.run()
+    assert trainer(app) is old and old.snapshot().epochs == 3  # the paused run is kept
+    assert any("Reset to train the new setup" in i.value for i in app.info)
+    app.button(key="run_reset_new").click().run()
+    assert trainer(app) is not old and trainer(app).state == IDLE
+    assert trainer(app).snapshot().epochs == 5 and old.state in ENDED  # the old run was closed
+
+
+def test_changing_the_setup_while_idle_just_builds_a_new_trainer():
+    app = start(run_page, tiny(epochs=3))
+    old = trainer(app)
+    app.session_state["raw"] = tiny(epochs=4)
+    app.run()
+    assert trainer(app) is not old and metrics(app)["Epoch"] == "0 / 4"
+    assert not app.info
+
+
+def test_a_diverging_run_shows_why():
+    raw = json.loads((ROOT / "presets" / "regression_plane.json").read_text())
+    raw["data"]["n_samples"] = 40
+    raw["training"].update({"optimizer": "sgd", "lr": 100.0, "epochs": 20, "device": "cpu"})
+    app = start(run_page, raw)
+    app.button(key="run_train").click().run()
+    snapshot = wait_until(app, lambda s: s.state in ENDED)
+    assert snapshot.state == "diverged"
+    assert any("NaN or infinite" in e.value for e in app.error)
+
+
+# -- live_view -------------------------------------------------------------------------------
+
+
+def train(raw: dict):
+    """Really train (on the CPU, no page) and return what the live view draws from."""
+    experiment = load_experiment(raw)
+    runner = Trainer(experiment, device="cpu")
+    runner.start()
+    assert runner.wait(30) and runner.state == FINISHED, runner.snapshot().message
+    return runner.snapshot(), runner.history(), runner.session.data, {n.id: n.type for n in experiment.model.nodes}
+
+
+@pytest.fixture(scope="module")
+def planar():
+    return train(tiny(epochs=2))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    raw = {"format": "neuroloom/1",
+           "model": {"input": {"shape": [1, 8, 8]}, "nodes": [{"id": "flat", "type": "Flatten"},
+                                                           {"id": "out", "type": "Linear", "params": {"out_features": 10}}]},
+           "data": {"dataset": "digits", "n_samples": 200},
+           "training": {"epochs": 2, "device": "cpu"}}
+    return train(raw)
+
+
+def live_page(run, live):
+    import streamlit as st
+
+    from components import live_view
+
+    snapshot, history, dataset, node_types = st.session_state.get("run", run)
+    live_view.show(snapshot, history, dataset, node_types, key="live", live=live)
+
+
+def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, planar, False)
+    shown = metrics(app)
+    assert shown["Epoch"] == f"{snapshot.epoch} / {snapshot.epochs}" == "2 / 2"
+    assert shown["Train loss"] == f"{snapshot.metrics['train_loss']:.4f}"
+    assert shown["Test accuracy"] == f"{snapshot.metrics['test_accuracy'] * 100:.1f} %"
+    drawn = figures(app)
+    assert set(drawn) == {"live_curves", "live_boundary", "live_neurons"}
+
+    train_loss, test_loss, accuracy = drawn["live_curves"]["data"]
+    assert list(train_loss["x"]) == [h["epoch"] for h in history] == [0, 1, 2]
+    assert np.allclose(train_loss["y"], [h["train_loss"] for h in history])
+    assert np.allclose(test_loss["y"], [h["test_loss"] for h in history])
+    assert accuracy["yaxis"] == "y2" and np.allclose(accuracy["y"], [h["test_accuracy"] for h in history])
+
+    heat, points = drawn["live_boundary"]["data"]
+    expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1  # P(positive) on [-1, 1]
+    assert np.asarray(heat["z"]).shape == (BOUNDARY_SIZE, BOUNDARY_SIZE)
+    assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
+    assert len(points["x"]) == len(dataset.points_train)
+
+    neurons = drawn["live_neurons"]
+    activations = [n for n, t in node_types.items() if t == "Tanh"]
+    assert neurons["layout"]["yaxis"]["ticktext"] == activations == ["a1", "a2"]
+    mosaic = np.asarray(neurons["data"][0]["z"], dtype=float)
+    size = snapshot.visuals["neurons"]["a1"].shape[1]
+    assert mosaic.shape[0] == 2 * (size + max(2, size // 6))  # one row of pictures per activation layer
+    assert np.nanmax(np.abs(mosaic)) == pytest.approx(1.0)  # each layer scaled to its largest value
+
+
+def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
+    _, _, dataset, _ = planar
+    app = start(live_page, planar, False)
+    app.toggle(key="live_show_test").set_value(True).run()
+    traces = figures(app)["live_boundary"]["data"]
+    assert [t["type"] for t in traces] == ["heatmap", "scatter", "scatter"]
+    assert [len(t["x"]) for t in traces[1:]] == [len(dataset.points_train), len(dataset.points_test)]
+    app.toggle(key="live_discrete").set_value(True).run()
+    z = np.asarray(figures(app)["live_boundary"]["data"][0]["z"], dtype=float)
+    assert set(np.unique(z)) <= {-1.0, 0.0, 1.0}
+
+
+def test_the_live_view_of_a_digits_run_draws_a_confusion_matrix(digits):
+    snapshot, _, dataset, _ = digits
+    app = start(live_page, digits, False)
+    drawn = figures(app)
+    assert set(drawn) == {"live_curves", "live_confusion"}
+    assert not app.toggle  # no plane, no plane toggles
+    (heat,) = drawn["live_confusion"]["data"]
+    matrix = np.asarray(heat["z"])
+    assert matrix.tolist() == snapshot.visuals["confusion"]
+    assert list(heat["x"]) == list(dataset.info.class_names) == [str(d) for d in range(10)]
+    assert matrix.sum() == len(dataset.y_test)
+    correct = np.trace(matrix) / matrix.sum()
+    assert metrics(app)["Test accuracy"] == f"{correct * 100:.1f} %"  # the matrix agrees with the metric
+
+
+def test_live_charts_are_redrawn_at_most_a_few_times_a_second(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, (snapshot, history[:2], dataset, node_types), True)
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2
+    app.session_state["run"] = planar  # a newer snapshot, within 1/CHART_HZ seconds
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the chart waits
+    assert metrics(app)["Epoch"] == "2 / 2"  # the numbers do not
+    time.sleep(1 / CHART_HZ)
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
+
+
+# -- charts ----------------------------------------------------------------------------------
+
+
+def test_point_colours_follow_the_task():
+    labels = np.array([0, 1, 1])
+    two = point_colours(labels, True, 2)
+    assert two["colorscale"] == [[0.0, NEGATIVE], [1.0, POSITIVE]] and (two["cmin"], two["cmax"]) == (0, 1)
+    three = point_colours(labels, True, 3)
+    assert len(three["colorscale"]) == 3 and three["cmax"] == 2
+    values = point_colours(np.array([-0.5, 0.5]), False, None)
+    assert values["colorscale"] == DIVERGING and (values["cmin"], values["cmax"]) == (-1, 1)
+
+
+@pytest.mark.parametrize(("data", "trace_type", "count"), [
+    ({"dataset": "circle", "n_samples": 50}, "scatter", 1),
+    ({"dataset": "digits", "n_samples": 50}, "heatmap", 10),
+    ({"dataset": "sine", "n_samples": 50}, "scatter", 2),
+    ({"dataset": "reverse", "n_samples": 50}, "table", 1),
+])
+def test_the_preview_of_each_kind_of_data(data, trace_type, count):
+    config, _, problems = check_data(data)
+    assert not problems
+    figure = preview(make_dataset(config))
+    assert [t.type for t in figure.data] == [trace_type] * count
+    if data["dataset"] == "reverse":
+        tokens, targets = figure.data[0].cells.values
+        assert len(tokens) == len(targets) == 8
