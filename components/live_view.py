@@ -128,6 +128,12 @@ def _throttled(name: str, every_s: float, inputs: tuple, build):
     return figure
 
 
+def charts_due() -> bool:
+    """Whether the next live call will redraw pictures (so the trainer need only make them then)."""
+    cache = st.session_state.get("live_figures", {})
+    return not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= 1 / CHART_HZ
+
+
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
          live: bool = False) -> None:
     """Draw the newest snapshot. While `live`, numbers update on every call and charts at most

@@ -110,7 +110,7 @@ def _live(trainer: Trainer) -> None:
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
     def live() -> None:
-        snapshot = trainer.snapshot()
+        snapshot = trainer.snapshot(visuals=not polling or live_view.charts_due())
         if polling and snapshot.state not in (RUNNING, WAITING):
             st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
         state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
