@@ -11,8 +11,8 @@ from typing import Any
 import streamlit as st
 
 from engine import Experiment, SpecError
-from engine.export import FORMATS, SUFFIX, export, load_weights
-from engine.training.trainer import PAUSED, RUNNING, WAITING, Trainer
+from engine.export import FORMATS, SUFFIX, export
+from engine.training.trainer import PAUSED, RUNNING, WAITING
 
 LABELS = {"pytorch": "PyTorch script", "ddp": "torchrun (DDP) script", "onnx": "ONNX", "pt2": "torch.export (pt2)",
           "spec": "experiment (spec)"}
@@ -24,11 +24,11 @@ def _folder() -> Path:
     return Path(st.session_state.setdefault("export_dir", tempfile.mkdtemp(prefix="neuroloom-export-")))
 
 
-def _weights_file(trainer: Trainer) -> Path:
+def _weights_file(trainer) -> Path:
     from safetensors.torch import save_file
 
     path = _folder() / "weights.safetensors"
-    save_file({k: v.contiguous().cpu() for k, v in trainer.session.weights().items()}, str(path))
+    save_file({k: v.contiguous() for k, v in trainer.weights().items()}, str(path))
     return path
 
 
@@ -36,7 +36,7 @@ def _build(experiment: Experiment, to: str, weights: Path | None) -> bytes:
     return export(experiment, to, _folder() / f"model{SUFFIX[to]}", weights=weights).read_bytes()
 
 
-def show(experiment: Experiment | None, trainer: Trainer | None, raw: dict[str, Any]) -> None:
+def show(experiment: Experiment | None, trainer, raw: dict[str, Any]) -> None:
     """`trainer`: this tab's trainer of the current experiment (trained or not), else None."""
     if experiment is None:
         st.info("Fix the experiment's problems to export it.")
@@ -44,8 +44,9 @@ def show(experiment: Experiment | None, trainer: Trainer | None, raw: dict[str, 
     to = st.segmented_control("format", FORMATS, format_func=LABELS.get, default="pytorch", key="export_format") \
         or "pytorch"
     with_weights = False
-    if trainer is not None and trainer.session.epoch > 0:
-        with_weights = st.checkbox(f"with the trained weights (epoch {trainer.session.epoch})", value=True,
+    epoch = trainer.snapshot(visuals=False).epoch if trainer is not None else 0
+    if epoch > 0:
+        with_weights = st.checkbox(f"with the trained weights (epoch {epoch})", value=True,
                                    key="export_with_weights", disabled=to == "spec")
     weights = _weights_file(trainer) if with_weights and to != "spec" else None
     name = (raw.get("title") or "experiment").strip().lower().replace(" ", "_")[:40] or "experiment"
@@ -70,10 +71,13 @@ def show(experiment: Experiment | None, trainer: Trainer | None, raw: dict[str, 
     _upload_weights(trainer)
 
 
-def _upload_weights(trainer: Trainer | None) -> None:
+def _upload_weights(trainer) -> None:
     file = st.file_uploader("Load weights into the model (.safetensors)", type=["safetensors"], key="export_weights")
     if file is None:
         return
+    if st.session_state.get("export_weights_loaded") == file.file_id:
+        st.caption(f"{file.name} is loaded.")
+        return  # load each file once, not on every rerun
     target = trainer
     if target is None or target.state in (RUNNING, WAITING):
         st.warning("Pause training before loading weights (or wait until the model is valid).")
@@ -81,9 +85,10 @@ def _upload_weights(trainer: Trainer | None) -> None:
     path = _folder() / "uploaded.safetensors"
     path.write_bytes(file.getvalue())
     try:
-        load_weights(target.session.model, path)
+        target.load_weights(path)
     except SpecError as err:
         st.error("These weights do not fit the model; nothing was changed.\n\n"
                  + "\n".join(f"- {line}" for line in err.lines()))
         return
     st.success(f"Loaded {file.name}: training {'resumes' if target.state == PAUSED else 'starts'} from these weights.")
+    st.session_state.export_weights_loaded = file.file_id

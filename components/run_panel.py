@@ -13,12 +13,12 @@ import streamlit as st
 
 from components import live_view
 from engine import Experiment
-from engine.training.slots import SHARED
-from engine.training.tensorboard import TensorBoardLog
-from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING, Trainer
+from engine.training.remote import RemoteTrainer, shared_slots, warm_up
+from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
 POLL_SECONDS = 0.25
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
+warm_up()  # once per server, when the page is first imported
 
 
 def _release(holder: dict) -> None:
@@ -39,7 +39,7 @@ def signature(raw: dict[str, Any]) -> str:
 
 def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]) -> None:
     holder = _holder()
-    trainer: Trainer | None = holder["trainer"]
+    trainer: RemoteTrainer | None = holder["trainer"]
     if experiment is None:
         st.button("Train", disabled=True, key="run_train_disabled", type="primary")
         st.warning(f"Train is off until the experiment is valid: {problems[0]}"
@@ -71,20 +71,19 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
     _live(trainer)
 
 
-def _new_trainer(experiment: Experiment) -> Trainer:
-    log = None
-    if st.session_state.get("run_tensorboard"):
-        log = TensorBoardLog(RUNS / time.strftime("%Y%m%d-%H%M%S"))
-    return Trainer(experiment, slots=SHARED, on_epoch=log)
+def _new_trainer(experiment: Experiment) -> RemoteTrainer:
+    """A trainer in its own process: training and this page never wait on each other."""
+    log = RUNS / time.strftime("%Y%m%d-%H%M%S") if st.session_state.get("run_tensorboard") else None
+    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log)
 
 
-def current(raw: dict[str, Any]) -> Trainer | None:
+def current(raw: dict[str, Any]) -> RemoteTrainer | None:
     """This tab's trainer when it belongs to the current experiment (for exports), else None."""
     holder = _holder()
     return holder["trainer"] if holder["signature"] == signature(raw) else None
 
 
-def _controls(trainer: Trainer) -> None:
+def _controls(trainer: RemoteTrainer) -> None:
     state = trainer.state
     cols = st.columns(4)
     label = "Resume" if state == PAUSED else "Train"
@@ -105,7 +104,7 @@ def _controls(trainer: Trainer) -> None:
                    f"(view with `tensorboard --logdir {RUNS.name}`)")
 
 
-def _live(trainer: Trainer) -> None:
+def _live(trainer: RemoteTrainer) -> None:
     polling = trainer.state in (RUNNING, WAITING)
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
@@ -119,6 +118,6 @@ def _live(trainer: Trainer) -> None:
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        live_view.show(snapshot, trainer.history(), trainer.session.data, node_types, key="live", live=polling)
+        live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", live=polling)
 
     live()

@@ -225,7 +225,7 @@ def _require(model: Model, node_id: str, allow_input: bool = False) -> dict | No
 def _check_new_id(model: Model, node_id: str) -> None:
     if node_id == "__placeholder__":
         return
-    if not isinstance(node_id, str) or not ID_PATTERN.match(node_id) or keyword.iskeyword(node_id):
+    if not isinstance(node_id, str) or not ID_PATTERN.fullmatch(node_id) or keyword.iskeyword(node_id):
         raise EditError(f"'{node_id}' is not a valid id: use letters, digits and _, not starting with a digit")
     if node_id in RESERVED_IDS:
         raise EditError(f"'{node_id}' is a reserved name; pick another id")

@@ -20,7 +20,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"node '{self.node}'" if self.section == "node" else self.section
-        return f"{where}: {self.message}"
+        return f"{where}: {self.message}".replace("\n", "\\n")  # one line per problem, whatever the names
 
 
 def node_problem(node_id: str, message: str, field: str | None = None) -> Problem:

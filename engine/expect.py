@@ -38,9 +38,16 @@ def check_expect(value: Any) -> list[Problem]:
         if key not in BOUNDS:
             problems.append(Problem("file", f'"expect.{key}" is not a known bound (use <metric>_min or <metric>_max '
                                             f'with a metric among {", ".join(METRICS)})'))
-        elif not (isinstance(bound, int | float) and not isinstance(bound, bool) and math.isfinite(bound)):
+        elif not (isinstance(bound, int | float) and not isinstance(bound, bool) and _finite(bound)):
             problems.append(Problem("file", f'"expect.{key}" must be a number, got {bound!r}'))
     return problems
+
+
+def _finite(number: float) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def unmet(expect: dict[str, Any], metrics: dict[str, Any]) -> list[str]:

@@ -90,6 +90,8 @@ def parse_text(text: str, name: str = "the file") -> Any:
         ) from None
     except RecursionError:
         raise SpecError(Problem("file", f"{name} is nested too deeply to be an experiment")) from None
+    except ValueError as err:  # e.g. an integer of thousands of digits
+        raise SpecError(Problem("file", f"{name} cannot be read as JSON: {err}")) from None
 
 
 def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment | None, list[Problem]]:

@@ -70,7 +70,10 @@ class Float(Param):
     def check(self, value: Any) -> float:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise ParamError(f"must be {self.describe()}, got {value!r}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            raise ParamError(f"must be {self.describe()}, got a number too large to use") from None
         too_low = value <= self.low if self.low_open else value < self.low
         too_high = value >= self.high if self.high_open else value > self.high
         if not math.isfinite(value) or too_low or too_high:

@@ -75,6 +75,8 @@ class Analysis:
 
 
 def human_bytes(count: float) -> str:
+    if count >= 1024**5:
+        return "more than 1 PiB"  # from absurd parameters (and too large for a float, perhaps)
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
             return f"{count:.1f} {unit}" if unit != "B" else f"{int(count)} B"

@@ -24,7 +24,8 @@ ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MODEL_KEYS = ("input", "nodes", "output")
 NODE_KEYS = ("id", "type", "params", "inputs")
 # Names a compiled model already uses; a node with one of them could not be a submodule.
-RESERVED_IDS = frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph()))) | {INPUT_ID}
+# Names a node cannot take: the compiled module's own attributes, and `self` (its forward's).
+RESERVED_IDS = frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph()))) | {INPUT_ID, "self", "input_shape", "input_dtype"}
 # Sizes the engine infers; users who give them get told so instead of "unknown parameter".
 INFERRED_PARAMS = frozenset(
     {
@@ -139,7 +140,7 @@ def check_id(raw_id: Any, position: int, problems: list[Problem]) -> str | None:
             Problem("model", f'node {position} has no "id"; give it a unique name such as "layer{position}"')
         )
         return None
-    if not isinstance(raw_id, str) or not ID_PATTERN.match(raw_id) or keyword.iskeyword(raw_id):
+    if not isinstance(raw_id, str) or not ID_PATTERN.fullmatch(raw_id) or keyword.iskeyword(raw_id):
         problems.append(
             Problem(
                 "model",

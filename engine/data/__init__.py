@@ -22,7 +22,7 @@ def check_data(raw: Any) -> tuple[Config | None, DataInfo | None, list[Problem]]
     if not isinstance(raw, dict):
         return None, None, [Problem("data", '"data" must be an object such as {"dataset": "circle"}')]
     name = raw.get("dataset")
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         hint = suggest(name, DATASETS) if isinstance(name, str) else ""
         return (
             None,

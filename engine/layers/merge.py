@@ -24,7 +24,8 @@ def concat_shape(ins, p):
     if any(len(s) != rank for s in ins):
         ranks = ", ".join(fmt(s) for s in ins)
         raise ShapeError(f"Concat needs inputs of the same rank, got {ranks}")
-    axis = batch_dim(p["dim"], rank) - 1 if p["dim"] >= 0 else rank + p["dim"]
+    batch_dim(p["dim"], rank)  # checks the range, negative dims included
+    axis = p["dim"] if p["dim"] >= 0 else rank + p["dim"]
     for i, shape in enumerate(ins[1:], start=2):
         if any(a != b for d, (a, b) in enumerate(zip(ins[0], shape, strict=True)) if d != axis):
             raise ShapeError(

@@ -12,13 +12,20 @@ DEFAULT_LIMIT = int(os.environ.get("NEUROLOOM_MAX_TRAININGS", os.cpu_count() or 
 class TrainingSlots:
     """At most `limit` holders at once. Waiting can be cancelled (a stopped run leaves the queue)."""
 
-    def __init__(self, limit: int = DEFAULT_LIMIT):
+    def __init__(self, limit: int = DEFAULT_LIMIT, semaphore=None):
+        """`semaphore`: a multiprocessing one when trainings run in other processes."""
         if limit < 1:
             raise ValueError("the limit must be at least 1")
         self.limit = limit
-        self._free = threading.Semaphore(limit)
+        self._free = semaphore or threading.Semaphore(limit)
         self._lock = threading.Lock()
-        self.in_use = 0
+        self.in_use = 0  # in this process
+
+    def __getstate__(self):  # travels to training processes with its (multiprocessing) semaphore
+        return {"limit": self.limit, "_free": self._free}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state, _lock=threading.Lock(), in_use=0)
 
     def acquire(self, cancelled: Callable[[], bool], poll: float = 0.05) -> bool:
         """Wait for a slot; False if `cancelled()` turns true first."""

@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from engine.errors import SpecError
+from engine.errors import Problem, SpecError
 from engine.experiment import Experiment
 from engine.training.device import describe
 from engine.training.session import Session
@@ -163,6 +163,25 @@ class Trainer:
         """Every epoch's metrics so far (a copy)."""
         with self._lock:
             return list(self._history)
+
+    @property
+    def dataset(self):
+        """The data this run trains on (for pictures)."""
+        return self.session.data
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        """A copy of the model's current weights, on the CPU."""
+        with self._lock:
+            return {k: v.cpu() for k, v in self.session.weights().items()}
+
+    def load_weights(self, path) -> None:
+        """Load a safetensors file into the model (not while training); `SpecError` if it does not fit."""
+        from engine.export import load_weights
+
+        with self._lock:
+            if self._state in (RUNNING, WAITING):
+                raise SpecError(Problem("file", "pause training before loading weights"))
+            load_weights(self.session.model, path)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the run to end; True if it has."""

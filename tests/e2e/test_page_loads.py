@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -20,7 +21,7 @@ def test_page_loads_with_the_default_experiment_and_no_errors(page, app_url):
     parameters.wait_for(state="attached", timeout=30_000)  # inside the folded summary
     assert parameters.text_content().strip() == f"{expected:,}"
     page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)  # the diagram and the data preview
-    assert "e=" in page.url  # the experiment is in the address
+    page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)  # the experiment is in the address
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
 
