@@ -7,9 +7,13 @@ by its id (so `state_dict` keys read `h1.weight`), and `model.code` prints that 
 
 from __future__ import annotations
 
+import operator
+
 import torch
+import torch.nn.functional as F
 from torch import fx, nn
 
+from engine import modules
 from engine.errors import SpecError
 from engine.shapes import Analysis, Limits, analyze
 from engine.spec import INPUT_ID, ModelSpec
@@ -33,13 +37,61 @@ def build_model(model, seed: int = 0, limits: Limits | None = None) -> fx.GraphM
             if node_id == INPUT_ID:
                 continue
             info = analysis.nodes[node_id]
-            submodules[node_id] = info.call.build()
-            values[node_id] = graph.call_module(node_id, tuple(values[i] for i in info.inputs))
+            module = submodules[node_id] = info.call.build()
+            args = tuple(values[i] for i in info.inputs)
+            function = _inline(module, len(args))
+            if function is None:
+                values[node_id] = graph.call_module(node_id, args)
+            else:
+                values[node_id] = graph.create_node("call_function", function[0], args, function[1], name=node_id)
+            values[node_id].meta["node_id"] = node_id
     graph.output(values[spec.output])
     compiled = fx.GraphModule(submodules, graph, class_name="NeuroLoomModel")
+    for node_id, module in submodules.items():
+        if not hasattr(compiled, node_id):  # inlined: kept, so every node has its module by name
+            compiled.add_submodule(node_id, module)
     compiled.input_shape = spec.input_shape
     compiled.input_dtype = torch.long if spec.input_dtype == "long" else torch.float32
     return compiled
+
+
+# Parameter-free modules that forward calls as plain functions: nn.Module.__call__ costs about a
+# microsecond per call, which shows on small models (the module stays registered, for its name).
+INLINE = {
+    nn.ReLU: lambda m: (torch.relu, {}),
+    nn.Tanh: lambda m: (torch.tanh, {}),
+    nn.Sigmoid: lambda m: (torch.sigmoid, {}),
+    nn.SiLU: lambda m: (F.silu, {}),
+    nn.GELU: lambda m: (F.gelu, {"approximate": m.approximate}),
+    nn.LeakyReLU: lambda m: (F.leaky_relu, {"negative_slope": m.negative_slope}),
+    nn.ELU: lambda m: (F.elu, {"alpha": m.alpha}),
+    nn.Softmax: lambda m: (F.softmax, {"dim": m.dim}),
+    nn.Flatten: lambda m: (torch.flatten, {"start_dim": m.start_dim, "end_dim": m.end_dim}),
+}
+BINARY = {modules.Add: operator.add, modules.Multiply: operator.mul}
+
+
+def _inline(module: nn.Module, inputs: int):
+    if type(module) in INLINE:
+        return INLINE[type(module)](module)
+    if type(module) in BINARY and inputs == 2:
+        return BINARY[type(module)], {}
+    return None
+
+
+def node_values(model: fx.GraphModule, node_ids: list[str]) -> fx.GraphModule:
+    """A view of `model` (sharing its weights) that returns the outputs of `node_ids` instead."""
+    graph = fx.Graph()
+    env: dict = {}
+    found: dict[str, fx.Node] = {}
+    for node in model.graph.nodes:
+        if node.op == "output":
+            graph.output(tuple(found[i] for i in node_ids))
+            continue
+        env[node.name] = graph.node_copy(node, lambda n: env[n.name])
+        if node.meta.get("node_id") in node_ids:
+            found[node.meta["node_id"]] = env[node.name]
+    return fx.GraphModule(model, graph, class_name="NodeValues")
 
 
 def _model_section(model):

@@ -48,8 +48,9 @@ class Recurrent(nn.Module):
             return out
         if isinstance(hidden, tuple):  # LSTM: (h_n, c_n)
             hidden = hidden[0]
-        last = hidden[-self.directions :]  # (directions, batch, H)
-        return last.transpose(0, 1).reshape(x.shape[0], -1)  # (batch, directions * H)
+        if self.directions == 1:
+            return hidden[-1]  # (batch, H)
+        return torch.cat((hidden[-2], hidden[-1]), dim=1)  # forward then backward: (batch, 2 * H)
 
 
 class SelfAttention(nn.Module):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from engine.compile import node_values
 from engine.data.planar import features
 from engine.training.metrics import confusion
 from engine.training.session import Session
@@ -54,33 +55,26 @@ def neurons(session: Session) -> dict[str, np.ndarray] | None:
     if info.kind != "planar":
         return None
     shapes = session.experiment.analysis.nodes
-    watched = {
-        node_id: module
-        for node_id, module in session.model.named_children()
-        if len(shapes[node_id].output_shape) == 1 and shapes[node_id].output_shape[0] <= MAX_NEURONS
-    }
+    watched = [
+        node_id
+        for node_id in session.experiment.analysis.order
+        if node_id in shapes and node_id != "input"
+        and len(shapes[node_id].output_shape) == 1 and shapes[node_id].output_shape[0] <= MAX_NEURONS
+    ]
     if len(watched) > 24:
         return None
     _, points = plane_grid(info.domain, NEURON_SIZE)
     x = torch.from_numpy(features(points, info.features)).to(session.device)
-    captured: dict[str, np.ndarray] = {}
-
-    def keep(node_id):
-        def hook(module, args, output):
-            captured[node_id] = output.detach().float().cpu().T.reshape(-1, NEURON_SIZE, NEURON_SIZE).numpy()
-
-        return hook
-
-    handles = [module.register_forward_hook(keep(node_id)) for node_id, module in watched.items()]
-    try:
-        with torch.no_grad():
-            session.model.eval()
-            session.model(x)
-            session.model.train()
-    finally:
-        for handle in handles:
-            handle.remove()
-    return captured
+    ids = watched
+    probe = getattr(session, "neuron_probe", None)
+    if probe is None or probe[0] != ids:
+        session.neuron_probe = probe = (ids, node_values(session.model, ids))
+    with torch.no_grad():
+        session.model.eval()
+        outputs = probe[1](x)
+        session.model.train()
+    return {node_id: out.detach().float().cpu().T.reshape(-1, NEURON_SIZE, NEURON_SIZE).numpy()
+            for node_id, out in zip(ids, outputs, strict=True)}
 
 
 def confusion_matrix(session: Session) -> list[list[int]] | None:

@@ -76,8 +76,24 @@ def test_forward_follows_the_graph_in_generated_code():
             {"id": "s", "type": "Add", "inputs": ["a", "b"]},
         ]
     )
-    code = build_model(load_experiment(raw).model).code
-    assert "a = self.a(x)" in code and "s = self.s(a, b)" in code
+    model = build_model(load_experiment(raw).model)
+    assert "a = self.a(x)" in model.code and "s = a + b" in model.code  # parameter-free merges inline
+    assert isinstance(model.s, torch.nn.Module)  # and keep their module, by name
+
+
+def test_parameter_free_layers_run_as_plain_functions_with_the_same_results():
+    raw = experiment(
+        [
+            {"id": "h", "type": "Linear", "params": {"out_features": 3}},
+            {"id": "act", "type": "LeakyReLU", "params": {"negative_slope": 0.2}},
+            {"id": "soft", "type": "Softmax"},
+        ]
+    )
+    model = build_model(load_experiment(raw).model)
+    assert "leaky_relu" in model.code and "softmax" in model.code
+    x = torch.randn(4, 2)
+    expected = model.soft(model.act(model.h(x)))  # the registered modules, called one by one
+    assert torch.allclose(model(x), expected)
 
 
 def test_token_model_takes_long_input():

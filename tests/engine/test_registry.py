@@ -199,15 +199,17 @@ def sample_input(model: fx.GraphModule, raw: dict, batch: int) -> torch.Tensor:
 
 
 class Recorder(fx.Interpreter):
-    """Runs the compiled graph node by node, keeping every submodule's output."""
+    """Runs the compiled graph node by node, keeping every layer node's output (modules and the
+    parameter-free layers compiled to plain function calls alike)."""
 
     def __init__(self, module: fx.GraphModule):
         super().__init__(module)
         self.outputs: dict[str, torch.Tensor] = {}
 
-    def call_module(self, target, args, kwargs):
-        out = super().call_module(target, args, kwargs)
-        self.outputs[target] = out
+    def run_node(self, n):
+        out = super().run_node(n)
+        if "node_id" in n.meta:
+            self.outputs[n.meta["node_id"]] = out
         return out
 
 
