@@ -24,6 +24,7 @@ from engine.training.trainer import ENDED, FAILED, IDLE, Snapshot, Trainer
 REPLY_TIMEOUT_S = 30.0  # longer than any single command takes; a silent process is a dead one
 CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
 NICENESS = 5  # the page answers first; training takes the rest of the CPU
+THREADS = int(os.environ.get("NEUROLOOM_TRAINING_THREADS", "1"))
 
 _context = None
 _shared_slots: TrainingSlots | None = None
@@ -79,6 +80,11 @@ def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log
     """The worker: one Trainer, answering the parent's commands until told to close or orphaned."""
     with contextlib.suppress(OSError):  # not allowed everywhere; then it runs at normal priority
         os.nice(NICENESS)
+    import torch
+
+    # One thread per training: the server runs several at once (capped at the core count), and
+    # playground-sized models lose more to thread hand-offs than they gain from parallel kernels.
+    torch.set_num_threads(THREADS)
     from engine.experiment import load_experiment
     from engine.training.tensorboard import TensorBoardLog
 
