@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import network_view
 from components.charts import CLASS_COLOURS, DIVERGING, NEGATIVE, POSITIVE, points_trace, square_layout
 from engine.data import Dataset
 from engine.registry import REGISTRY
@@ -160,10 +161,15 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
                              lambda: boundary(snapshot, dataset, show_test, discrete))
         if picture is not None:
             st.plotly_chart(fixed(picture), key=f"{key}_boundary", config=NO_BAR)
-        cells = _throttled("neurons", every, (tuple(node_types.items()),), lambda: neurons(snapshot, node_types))
-        if cells is not None:
-            st.caption("Each neuron's output over the plane (orange negative, blue positive)")
-            st.plotly_chart(fixed(cells), key=f"{key}_neurons", config=NO_BAR)
+        def pictures():
+            network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
+            return network if network is not None else fixed(neurons(snapshot, node_types) or go.Figure())
+
+        cells = _throttled("neurons", every, (tuple(node_types.items()),), pictures)
+        if cells is not None and cells.data:
+            st.caption("Each neuron's output over the plane (orange negative, blue positive); links show "
+                       "the weights: blue positive, orange negative, wider is larger")
+            st.plotly_chart(cells, key=f"{key}_neurons", config=NO_BAR)
     else:
         for name, build in (("forecast", lambda: forecast(snapshot)),
                             ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):

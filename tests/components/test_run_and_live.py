@@ -243,13 +243,14 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
     assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
     assert len(points["x"]) == len(dataset.points_train)
 
-    neurons = drawn["live_neurons"]
+    network = drawn["live_neurons"]  # a plain stack: the Playground's network picture
     activations = [n for n, t in node_types.items() if t == "Tanh"]
-    assert neurons["layout"]["yaxis"]["ticktext"] == activations == ["a1", "a2"]
-    mosaic = np.asarray(neurons["data"][0]["z"], dtype=float)
-    size = snapshot.visuals["neurons"]["a1"].shape[1]
-    assert mosaic.shape[0] == 2 * (size + max(2, size // 6))  # one row of pictures per activation layer
-    assert np.nanmax(np.abs(mosaic)) == pytest.approx(1.0)  # each layer scaled to its largest value
+    assert network["layout"]["xaxis"]["ticktext"] == ["inputs", *activations, "output"]
+    squares = [t for t in network["data"] if t["type"] == "heatmap"]
+    widths = [len(snapshot.visuals["neurons"][a]) for a in activations]
+    assert len(squares) == len(dataset.info.features) + sum(widths) + 1
+    hidden = np.asarray(squares[len(dataset.info.features)]["z"], dtype=float)
+    assert np.abs(hidden).max() == pytest.approx(1.0, abs=1e-6)  # each layer scaled to its largest value
 
 
 def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
