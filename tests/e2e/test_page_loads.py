@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from benchmarks.browser import wait_until
 from engine import analyze
 from tests.conftest import ROOT
 
@@ -44,9 +45,7 @@ def test_the_gallery_opens_and_loads_a_preset(page, app_url):
     dialog.get_by_test_id("stTextInputField").fill("transformer")
     dialog.get_by_test_id("stTextInputField").press("Enter")
     loads = dialog.get_by_role("button", name="Load")
-    loads.first.wait_for(timeout=30_000)
-    page.wait_for_timeout(500)
-    assert loads.count() == 1  # the search left one card
+    wait_until(lambda: loads.count() == 1, what="the search to leave one card")
     loads.click()
     page.get_by_text("A Transformer encoder reverses a sequence").first.wait_for(timeout=30_000)
     page.get_by_text("reverse").first.wait_for(timeout=30_000)
