@@ -67,12 +67,12 @@ def lr_times(page, repeats: int) -> list[float]:
     field = page.get_by_label("learning rate (any value)")
     for i in range(repeats):
         lr = f"{0.01 + 0.001 * (i % 9 + 1):g}"
+        wait_until(lambda: field.count() == 1, what="the training panel to settle")  # re-keyed on each change
         start = time.perf_counter()
         field.fill(lr)
         field.press("Enter")
         page.get_by_text(f"learning rate {lr} ·").first.wait_for(timeout=30_000)
         times.append(time.perf_counter() - start)
-        field = page.get_by_label("learning rate (any value)")
     return times
 
 
