@@ -37,7 +37,9 @@ def context():
     with _setup:
         if _context is None:
             _context = multiprocessing.get_context("forkserver")
-            _context.set_forkserver_preload(["engine.training.remote", "engine.training.visuals"])
+            # torch._dynamo is imported lazily by the first optimizer: preloaded, a new worker
+            # answers in tens of milliseconds instead of a second.
+            _context.set_forkserver_preload(["engine.training.remote", "engine.training.visuals", "torch._dynamo"])
         return _context
 
 
@@ -76,7 +78,24 @@ def _main_hidden():
         sys.modules["__main__"] = main
 
 
-def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None) -> None:
+class _TrackedSlots:
+    """The shared cap, noting in shared memory whether this worker holds a slot, so the parent
+    can give it back if the worker dies holding it."""
+
+    def __init__(self, slots: TrainingSlots, holding):
+        self.slots, self.holding, self.limit = slots, holding, slots.limit
+
+    def acquire(self, cancelled) -> bool:
+        taken = self.slots.acquire(cancelled)
+        self.holding.value = int(taken)
+        return taken
+
+    def release(self) -> None:
+        self.holding.value = 0
+        self.slots.release()
+
+
+def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None, holding=None) -> None:
     """The worker: one Trainer, answering the parent's commands until told to close or orphaned."""
     with contextlib.suppress(OSError):  # not allowed everywhere; then it runs at normal priority
         os.nice(NICENESS)
@@ -89,7 +108,8 @@ def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log
     from engine.training.tensorboard import TensorBoardLog
 
     log = TensorBoardLog(log_dir) if log_dir else None
-    trainer = Trainer(load_experiment(raw), device=device, slots=slots, on_epoch=log)
+    tracked = _TrackedSlots(slots, holding) if slots is not None else None
+    trainer = Trainer(load_experiment(raw), device=device, slots=tracked, on_epoch=log)
     try:
         while True:
             try:
@@ -129,18 +149,25 @@ class RemoteTrainer:
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
                  log_dir: str | Path | None = None):
         self.experiment = experiment
+        self._options = (device, slots, log_dir and str(log_dir))
+        self._lock = threading.Lock()
+        self._dataset = None
+        self._spawn()
+
+    def _spawn(self) -> None:
+        """A new worker process at epoch 0."""
+        device, slots, log_dir = self._options
         ctx = context()
         self._conn, child = ctx.Pipe()
+        self._holding = ctx.Value("b", 0, lock=False)  # whether the worker holds a training slot
         self._process = ctx.Process(target=_serve, name="neuroloom-trainer", daemon=True,
-                                    args=(child, experiment.to_dict(), device, slots, log_dir and str(log_dir)))
+                                    args=(child, self.experiment.to_dict(), device, slots, log_dir, self._holding))
         with _setup, _main_hidden():
             self._process.start()
         child.close()
-        self._lock = threading.Lock()
         self._history: list[dict] = []
-        self._dataset = None
-        self._last = Snapshot(state=IDLE, epoch=0, epochs=experiment.training["epochs"], step=0,
-                              lr=experiment.training["lr"], device="")
+        self._last = Snapshot(state=IDLE, epoch=0, epochs=self.experiment.training["epochs"], step=0,
+                              lr=self.experiment.training["lr"], device="")
         self._last = self._call("snapshot", False) or self._last
 
     # -- controls ---------------------------------------------------------------------------------
@@ -166,26 +193,42 @@ class RemoteTrainer:
         self._control("set_lr", float(lr))
 
     def reset(self) -> None:
+        """Fresh weights and an empty history; after a crash, a fresh process."""
+        if self._conn.closed:
+            self._spawn()
+            return
         self._control("reset")
         with self._lock:
             self._history = []
 
     def close(self) -> None:
-        """Stop the run and end the process, within about a second whatever it is doing."""
-        if self._process.is_alive():
-            try:
-                with self._lock:
+        """Stop the run and end the process within about a second, whatever it is doing."""
+        with self._lock:
+            if not self._conn.closed:
+                try:
                     self._conn.send(("close", ()))
-                    self._conn.poll(CLOSE_TIMEOUT_S)
-            except (OSError, EOFError):
-                pass
-            self._process.join(CLOSE_TIMEOUT_S)
-            if self._process.is_alive():
-                self._process.terminate()
-                self._process.join(CLOSE_TIMEOUT_S)
-        self._conn.close()
+                    if self._conn.poll(CLOSE_TIMEOUT_S / 2):
+                        status, value = self._conn.recv()
+                        if status == "ok":
+                            self._last = value  # a run that had ended keeps its final state
+                except (OSError, EOFError):
+                    pass
+                self._conn.close()
+        self._end_process(CLOSE_TIMEOUT_S / 2)
         if self._last.state not in ENDED:
             self._last = _with(self._last, state="stopped", message=f"stopped at epoch {self._last.epoch}")
+
+    def _end_process(self, grace: float) -> None:
+        """Let the worker exit (or make it), and give back a slot it died holding."""
+        self._process.join(grace)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(grace)
+        slots = self._options[1]
+        if self._holding.value and slots is not None:
+            self._holding.value = 0
+            with contextlib.suppress(ValueError):  # already given back
+                slots.release()
 
     def load_weights(self, path) -> None:
         """Load a safetensors file into the model (not while training); `SpecError` if it does not fit."""
@@ -259,10 +302,8 @@ class RemoteTrainer:
 
     def _died(self, err: Exception) -> None:
         """The process is gone (or mute): the run ends as failed, the page carries on."""
-        if self._process.is_alive():
-            self._process.terminate()
-        self._process.join(CLOSE_TIMEOUT_S)
         self._conn.close()
+        self._end_process(0.1)
         code = self._process.exitcode
         self._last = _with(self._last, state=FAILED,
                            message=f"the training process stopped unexpectedly (exit code {code}; {err}). "
