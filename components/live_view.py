@@ -9,6 +9,7 @@ import time
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
 from components import network_view
 from components.charts import CLASS_COLOURS, DIVERGING, NEGATIVE, POSITIVE, points_trace, square_layout
@@ -129,6 +130,29 @@ def _throttled(name: str, every_s: float, inputs: tuple, build):
     return figure
 
 
+def samples(snapshot: Snapshot) -> go.Figure | None:
+    """Test images with the model's answer: the predicted digit (✓ or ✗), or the reconstruction
+    under each image for autoencoders."""
+    shown = (snapshot.visuals or {}).get("samples")
+    if not shown:
+        return None
+    images = shown["images"]
+    rows = 2 if "reconstructed" in shown else 1
+    if "predicted" in shown:
+        titles = [f"{p} {'✓' if p == t else f'✗ ({t})'}" for p, t in zip(shown["predicted"], shown["truth"], strict=True)]
+    else:
+        titles = ["input"] * len(images) + ["output"] * len(images)
+    fig = make_subplots(rows=rows, cols=len(images), subplot_titles=titles, horizontal_spacing=0.01,
+                        vertical_spacing=0.12)
+    pictures = [images] + ([shown["reconstructed"]] if rows == 2 else [])
+    for row, stack in enumerate(pictures, start=1):
+        for col, image in enumerate(stack, start=1):
+            fig.add_trace(go.Heatmap(z=np.asarray(image)[::-1], zmin=0, zmax=1, colorscale="Greys", showscale=False,
+                                     hoverinfo="skip"), row=row, col=col)
+    fig.update_xaxes(visible=False).update_yaxes(visible=False)
+    return fig.update_layout(height=90 + 80 * rows, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+
+
 def charts_due() -> bool:
     """Whether the next live call will redraw pictures (so the trainer need only make them then)."""
     cache = st.session_state.get("live_figures", {})
@@ -172,6 +196,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
             st.plotly_chart(cells, key=f"{key}_neurons", config=NO_BAR)
     else:
         for name, build in (("forecast", lambda: forecast(snapshot)),
+                            ("samples", lambda: samples(snapshot)),
                             ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):
             figure = _throttled(name, every, (id(dataset),), build)
             if figure is not None:

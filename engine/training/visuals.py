@@ -100,6 +100,26 @@ def forecast(session: Session) -> dict | None:
     return {"time": time.tolist(), "truth": session.data.y_test.tolist(), "predicted": predicted.tolist()}
 
 
+def samples(session: Session, count: int = 10) -> dict | None:
+    """For images: the first test images with the model's answer (a label, or the reconstruction
+    for autoencoders) beside the truth."""
+    info = session.data.info
+    if info.kind != "image":
+        return None
+    images = session.x_test[:count]
+    with torch.no_grad():
+        session.model.eval()
+        out = session.trained(images)
+        session.model.train()
+    result = {"images": images[:, 0].float().cpu().numpy()}
+    if info.is_classification:
+        result["predicted"] = session.objective.predict(out).cpu().tolist()
+        result["truth"] = session.data.y_test[:count].tolist()
+    else:
+        result["reconstructed"] = session.objective.scores(out).reshape(images.shape)[:, 0].float().cpu().numpy()
+    return result
+
+
 def layer_stats(session: Session) -> dict[str, dict]:
     """Per node with weights: the latest gradient norm and the weights' mean, std and largest |w|."""
     stats = {}
@@ -134,6 +154,7 @@ def all_visuals(session: Session) -> dict:
         "neurons": neurons(session),
         "confusion": confusion_matrix(session),
         "forecast": forecast(session),
+        "samples": samples(session),
         "layers": layer_stats(session),
         "weights": weights_of(session),
     }

@@ -265,11 +265,11 @@ def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
     assert set(np.unique(z)) <= {-1.0, 0.0, 1.0}
 
 
-def test_the_live_view_of_a_digits_run_draws_a_confusion_matrix(digits):
+def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_matrix(digits):
     snapshot, _, dataset, _ = digits
     app = start(live_page, digits, False)
     drawn = figures(app)
-    assert set(drawn) == {"live_curves", "live_confusion"}
+    assert set(drawn) == {"live_curves", "live_samples", "live_confusion"}
     assert not app.toggle  # no plane, no plane toggles
     (heat,) = drawn["live_confusion"]["data"]
     matrix = np.asarray(heat["z"])
