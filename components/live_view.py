@@ -18,7 +18,7 @@ from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
 NO_BAR = {"displayModeBar": False}
-CHART_HZ = 1.5  # chart redraws per second while training; the numbers update on every poll
+CHART_HZ = 1.0  # chart redraws per second while training; the numbers update on every poll
 
 
 def fixed(fig: go.Figure) -> go.Figure:
