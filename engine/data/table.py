@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
+from engine.data.csv_plain import read_csv_plain
 from engine.params import Choice, Text
 
 MAX_BYTES = int(os.environ.get("NEUROLOOM_CSV_MAX_BYTES", 50 * 2**20))
@@ -167,26 +168,31 @@ def describe(config: Config) -> DataInfo:
     )
 
 
-def generate(config: Config) -> Dataset:
-    table = read_table(config)
-    rows = len(table.features)
+def table_arrays(config, features, target):
+    """A seeded sample of the rows, split, features standardized with the training rows' mean
+    and spread, optional noise: (inputs, targets, train indices, test indices)."""
+    rows = len(features)
     keep = np.random.default_rng(config["seed"]).permutation(rows)[: min(config["n_samples"] or rows, rows)]
-    x, y = table.features[keep], table.target[keep]
+    x, y = features[keep], target[keep]
     train, test = split(config, x, y)
     mean, spread = x[train].mean(0), x[train].std(0)
     x = (x - mean) / np.where(spread > 0, spread, 1)
     if config["noise"]:
         x = x + np.random.default_rng(config["seed"] + 2).normal(0, config["noise"], x.shape)
+    return x, y, train, test
+
+
+def generate(config: Config) -> Dataset:
+    table = read_table(config)
+    x, y, train, test = table_arrays(config, table.features, table.target)
     target = "long" if table.task == "classification" else "float"
-    data = Dataset(
+    return Dataset(
         describe(config),
         to_tensor(x[train], "float"),
         to_tensor(y[train], target),
         to_tensor(x[test], "float"),
         to_tensor(y[test], target),
     )
-    data.extra["scaling"] = {"mean": mean.tolist(), "std": spread.tolist()}
-    return data
 
 
 register(
@@ -205,5 +211,7 @@ register(
         describe,
         generate,
         defaults={"n_samples": None},
+        export=((read_csv_plain, table_arrays),
+                "table_arrays(DATA, *read_csv_plain(DATA['path'], DATA['target'], CLASS_NAMES))"),
     )
 )

@@ -16,7 +16,7 @@ def data_source(experiment) -> str:
     """`DATA`, the generator functions and `load_data()` returning train and test tensors."""
     config, info = experiment.data, experiment.data_info
     kind = DATASETS[config["dataset"]]
-    if kind.export is None:
+    if kind.export is None:  # every built-in dataset has one; this guards future ones
         raise SpecError(Problem("data", f"the {kind.name} dataset cannot be exported as code yet; "
                                         "export the model (onnx, pt2) or the experiment (spec) instead"))
     roots, call = kind.export
@@ -35,4 +35,7 @@ def data_source(experiment) -> str:
     load = "\n".join(['def load_data():', f'    """The {kind.name} data as tensors: x_train, y_train, x_test, y_test."""',
                       *body])
     literal = pprint.pformat(dict(config), sort_dicts=False, width=100)
-    return "\n\n\n".join([f"DATA = {literal}", *function_sources([split, *roots]), load])
+    header = f"DATA = {literal}"
+    if info.kind == "table":  # the engine's class order, so label ids match its weights
+        header += f"\nCLASS_NAMES = {list(info.class_names)!r}  # empty: regression"
+    return "\n\n\n".join([header, *function_sources([split, *roots]), load])

@@ -170,6 +170,8 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
     logits = ", logits=True" if strips_final(experiment.model, experiment.loss) else ""
     accuracy = "correct(out, y)[0] / correct(out, y)[1]" if experiment.data_info.is_classification else "None"
     imports = IMPORTS + ("\nimport torch.distributed as dist" if distributed else "")
+    if experiment.data_info.kind == "table":
+        imports = imports.replace("import argparse\n", "import argparse\nimport csv\n")
     main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
     parts = [
         _header(experiment, distributed, weights),

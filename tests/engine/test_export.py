@@ -172,3 +172,32 @@ def test_tensorboard_logs_read_back(tmp_path):
     assert {"train/loss", "test/loss", "test/accuracy", "lr"} <= set(tags["scalars"])
     assert [e.step for e in events.Scalars("test/loss")] == [1, 2, 3]
     assert "weights/out.weight" in tags["histograms"] and "gradients/out.weight" in tags["histograms"]
+
+
+def test_a_csv_experiment_exports_a_script_that_reads_the_same_file(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = ["height,weight,kind"] + [
+        f"{h:.3f},{w:.3f},{'tall' if h > 0 else 'short'}" for h, w in rng.normal(size=(120, 2))
+    ]
+    data_file = tmp_path / "people.csv"
+    data_file.write_text("\n".join(rows) + "\n")
+    raw = {
+        "format": "neuroloom/1",
+        "model": {"input": {"shape": [2]}, "nodes": [{"id": "h", "type": "Linear", "params": {"out_features": 2}}]},
+        "data": {"dataset": "csv", "path": str(data_file), "target": "kind"},
+        "training": {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.05, "batch_size": 16, "epochs": 5},
+    }
+    experiment = load_experiment(raw)
+    out = tmp_path / "elsewhere"
+    module = load_script(export(experiment, "pytorch", out / "train.py"))
+    engine_data = make_dataset(experiment.data)
+    for mine, theirs in zip(module.load_data(), (engine_data.x_train, engine_data.y_train, engine_data.x_test,
+                                                 engine_data.y_test), strict=True):
+        assert mine.dtype == theirs.dtype and torch.allclose(mine.float(), theirs.float())
+    (out / "people.csv").write_text(data_file.read_text())  # the script also finds the file beside it
+    data_file.unlink()
+    result = subprocess.run([sys.executable, "train.py", "--epochs", "5"], cwd=out, env=clean_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    losses = [float(m.group(2)) for line in result.stdout.splitlines() if (m := LOSS_LINE.match(line))]
+    assert losses[-1] < losses[0]
