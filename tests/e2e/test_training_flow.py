@@ -12,6 +12,7 @@ from benchmarks.browser import boundary_traces, chart_traces, epoch, train_loss,
 
 pytestmark = pytest.mark.browser
 
+
 def pick(page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
     page.keyboard.type(option.split(" · ")[-1])  # long lists are virtual: filter first
@@ -20,6 +21,15 @@ def pick(page, label: str, option: str) -> None:
 
 def button(page, name: str):
     return page.get_by_role("button", name=name, exact=True)
+
+
+def settled_epoch(page, quiet: float = 0.6) -> int:
+    """The epoch shown once it stops changing: the page sends the status line before the metrics."""
+    def unchanged():
+        before = epoch(page)
+        time.sleep(quiet)
+        return (before,) if epoch(page) == before else None
+    return wait_until(unchanged, what="the epoch counter to settle")[0]
 
 
 def open_app(page, url: str) -> None:
@@ -46,7 +56,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
 
     button(page, "Pause").click()
     page.get_by_text("⏸ paused").wait_for(timeout=30_000)
-    paused_at = epoch(page)
+    paused_at = settled_epoch(page)
     time.sleep(1.5)
     assert epoch(page) == paused_at, "the run kept going after Pause"
 
