@@ -4,6 +4,7 @@ the run panel's fragment calls `show` a few times a second with the newest snaps
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -153,6 +154,16 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
     return fig.update_layout(height=90 + 80 * rows, margin={"l": 5, "r": 5, "t": 30, "b": 5})
 
 
+def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
+    """The snapshot with pictures: between chart redraws the trainer sends none, so a toggle
+    redraws at once from the newest pictures this session saw. Owns the session key `live_visuals`."""
+    if snapshot.visuals:
+        st.session_state.live_visuals = (id(dataset), snapshot.visuals)
+        return snapshot
+    kept_for, visuals = st.session_state.get("live_visuals", (None, None))
+    return dataclasses.replace(snapshot, visuals=visuals) if kept_for == id(dataset) else snapshot
+
+
 def charts_due() -> bool:
     """Whether the next live call will redraw pictures (so the trainer need only make them then)."""
     cache = st.session_state.get("live_figures", {})
@@ -164,6 +175,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     """Draw the newest snapshot. While `live`, numbers update on every call and charts at most
     CHART_HZ times a second; otherwise everything is drawn fresh."""
     every = 1 / CHART_HZ if live else 0.0
+    snapshot = _with_last_visuals(snapshot, dataset)
     metrics = snapshot.metrics
     cols = st.columns(4)
     cols[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")

@@ -4,6 +4,7 @@ from snapshots of real, briefly trained runs, and the shared chart helpers."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import threading
 import time
@@ -263,6 +264,19 @@ def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
     app.toggle(key="live_discrete").set_value(True).run()
     z = np.asarray(figures(app)["live_boundary"]["data"][0]["z"], dtype=float)
     assert set(np.unique(z)) <= {-1.0, 0.0, 1.0}
+
+
+def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, planar, True)
+    assert len(figures(app)["live_boundary"]["data"]) == 2
+    between_redraws = dataclasses.replace(snapshot, visuals=None)  # the trainer sends no pictures then
+    app.session_state["run"] = (between_redraws, history, dataset, node_types)
+    app.toggle(key="live_show_test").set_value(True).run()
+    heat, _, test_points = figures(app)["live_boundary"]["data"]
+    assert len(test_points["x"]) == len(dataset.points_test)
+    expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1
+    assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
 
 
 def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_matrix(digits):
