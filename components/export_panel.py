@@ -4,6 +4,8 @@ weights (safetensors) into the current model. Owns the session keys `export_*`."
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,8 +34,16 @@ def _weights_file(trainer) -> Path:
     return path
 
 
-def _build(experiment: Experiment, to: str, weights: Path | None) -> bytes:
-    return export(experiment, to, _folder() / f"model{SUFFIX[to]}", weights=weights).read_bytes()
+def _build(experiment: Experiment, to: str, weights: Path | None, name: str) -> bytes:
+    """The export's bytes. Scripts are written as `name` so that they look for the downloaded
+    weights under the name they are downloaded with."""
+    return export(experiment, to, _folder() / f"{name}{SUFFIX[to]}", weights=weights).read_bytes()
+
+
+def _file_name(raw: dict[str, Any]) -> str:
+    """A file name from the experiment's title: letters, digits and underscores."""
+    words = re.findall(r"[A-Za-z0-9]+", raw.get("title") or "")
+    return "_".join(words).lower()[:40] or "experiment"
 
 
 def show(experiment: Experiment | None, trainer, raw: dict[str, Any]) -> None:
@@ -49,15 +59,20 @@ def show(experiment: Experiment | None, trainer, raw: dict[str, Any]) -> None:
         with_weights = st.checkbox(f"with the trained weights (epoch {epoch})", value=True,
                                    key="export_with_weights", disabled=to == "spec")
     weights = _weights_file(trainer) if with_weights and to != "spec" else None
-    name = (raw.get("title") or "experiment").strip().lower().replace(" ", "_")[:40] or "experiment"
+    name = _file_name(raw)
+    # a built file belongs to this experiment and these weights: after any change, build again
+    built_for = (json.dumps(raw, sort_keys=True), epoch if weights else None)
     try:
         if to in PREVIEWED:
-            data = _build(experiment, to, weights)
+            data = _build(experiment, to, weights, name)
             st.code(data.decode(), language=PREVIEWED[to], line_numbers=to != "spec", height=360)
-        elif st.button(f"Build the {LABELS[to]} file", key=f"export_build_{to}"):
-            with st.spinner(f"Exporting to {LABELS[to]}…"):
-                st.session_state[f"export_{to}_bytes"] = _build(experiment, to, weights)
-        data = st.session_state.get(f"export_{to}_bytes") if to not in PREVIEWED else data
+        else:
+            if st.button(f"Build the {LABELS[to]} file", key=f"export_build_{to}"):
+                with st.spinner(f"Exporting to {LABELS[to]}…"):
+                    st.session_state[f"export_{to}_bytes"] = (built_for, _build(experiment, to, weights, name))
+            kept_for, data = st.session_state.get(f"export_{to}_bytes") or (None, None)
+            if kept_for != built_for:
+                data = None
     except SpecError as err:
         st.error("This export cannot be made:\n\n" + "\n".join(f"- {line}" for line in err.lines()))
         return
@@ -67,7 +82,8 @@ def show(experiment: Experiment | None, trainer, raw: dict[str, Any]) -> None:
     if weights is not None:
         st.download_button("Download the trained weights (.safetensors)", weights.read_bytes(),
                            file_name=f"{name}.safetensors", key="export_download_weights",
-                           help="scripts load them when the file sits next to them, named like the script")
+                           help=f"the script loads {name}.safetensors from its own folder; "
+                                "run it with --weights '' to start from fresh weights")
     _upload_weights(trainer)
 
 

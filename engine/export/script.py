@@ -44,7 +44,10 @@ def arguments():
     parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
     parser.add_argument("--weights", default={weights}, help="start from these weights (safetensors)")
     parser.add_argument("--save", help="write the trained weights to this file (safetensors)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.weights and not os.path.exists(args.weights):
+        parser.error(f"no weights file {{args.weights}} (pass --weights '' to start from fresh weights)")
+    return args
 
 
 def batch_size(n_train):
@@ -56,7 +59,7 @@ PLAIN_MAIN = '''def main():
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(TRAINING["seed"])  # the same seed gives NeuroLoom's starting weights
     model = Model().to(device)
-    if args.weights and os.path.exists(args.weights):
+    if args.weights:
         from safetensors.torch import load_file
 
         model.load_state_dict(load_file(args.weights))
@@ -105,7 +108,7 @@ DDP_MAIN = '''def main():
     device = torch.device(f"cuda:{{int(os.environ['LOCAL_RANK'])}}" if cuda else "cpu")
     torch.manual_seed(TRAINING["seed"])  # every rank starts from the same weights
     model = Model().to(device)
-    if args.weights and os.path.exists(args.weights):
+    if args.weights:
         from safetensors.torch import load_file
 
         model.load_state_dict(load_file(args.weights))

@@ -10,7 +10,7 @@ from safetensors.torch import save
 from streamlit.testing.v1 import AppTest
 
 
-def panel(trained: bool):
+def panel(trained: bool, preset: str = "mlp_xor"):
     import json
     import time
 
@@ -21,7 +21,7 @@ def panel(trained: bool):
     from engine.training.trainer import Trainer
     from tests.conftest import ROOT
 
-    raw = json.loads((ROOT / "presets" / "mlp_xor.json").read_text())
+    raw = json.loads((ROOT / "presets" / f"{st.session_state.get('preset', preset)}.json").read_text())
     experiment = load_experiment(raw)
     if "test_trainer" not in st.session_state:
         trainer = Trainer(experiment)
@@ -70,17 +70,31 @@ def test_onnx_is_built_on_request():
     assert not app.exception and not app.error
     import onnx
 
-    model = onnx.load_from_string(app.session_state["export_onnx_bytes"])
+    _, data = app.session_state["export_onnx_bytes"]
+    model = onnx.load_from_string(data)
     onnx.checker.check_model(model)
 
 
-def test_after_training_the_script_comes_with_the_trained_weights():
+def test_a_built_file_is_not_offered_once_the_experiment_changed():
+    app = AppTest.from_function(panel, kwargs={"trained": False}, default_timeout=120).run()
+    app.segmented_control(key="export_format").set_value("onnx").run()
+    app.button(key="export_build_onnx").click().run()
+    assert len(app.get("download_button")) == 1
+    app.session_state["preset"] = "perceptron"  # another model in the same tab
+    app.run()
+    assert not app.exception
+    assert not app.get("download_button")  # the old model's file is gone: build again
+    assert app.button(key="export_build_onnx")
+
+
+def test_after_training_the_script_comes_with_the_trained_weights_under_its_own_name():
     app = AppTest.from_function(panel, kwargs={"trained": True}, default_timeout=120).run()
     assert not app.exception
     assert app.checkbox(key="export_with_weights").label == "with the trained weights (epoch 1)"
-    assert "model.safetensors" in app.code[0].value  # the script loads them by default
-    labels = [b.label for b in app.get("download_button")]
-    assert any("trained weights" in label for label in labels)
+    (weights_button,) = [b for b in app.get("download_button") if "trained weights" in b.proto.label]
+    weights = "one_hidden_layer_solves_xor.safetensors"  # named after the experiment's title, as the downloads are
+    assert weights in weights_button.proto.help
+    assert f"'{weights}'" in app.code[0].value  # the script loads the downloaded file by default
 
 
 def test_weights_that_do_not_fit_are_refused_with_the_key_and_shapes():

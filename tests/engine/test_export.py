@@ -136,6 +136,14 @@ def test_trained_weights_travel_into_every_export(tmp_path):
         assert np.abs(out - trained(x).numpy()).max() <= 1e-4
 
 
+def test_a_script_refuses_a_weights_file_that_is_not_there(tmp_path):
+    script = export(load_experiment(ROOT / "presets" / "mlp_xor.json"), "pytorch", tmp_path / "train.py")
+    run = subprocess.run([sys.executable, str(script), "--epochs", "1", "--weights", "missing.safetensors"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2 and "no weights file missing.safetensors" in run.stderr
+    assert "epoch" not in run.stdout  # it did not train from fresh weights instead
+
+
 def test_weights_that_do_not_fit_name_the_first_mismatch(tmp_path):
     from safetensors.torch import save_file
 

@@ -149,7 +149,7 @@ def test_gradient_clipping_bounds_each_step():
     run = session(mlp(1), CIRCLE, optimizer="sgd", lr=1.0, grad_clip=0.01, batch_size=300)
     before = [p.detach().clone() for p in run.model.parameters()]
     run.run_epoch()  # one full-batch step: plain SGD moves the weights by lr x clipped gradient
-    moved = math.sqrt(sum(float((p - b).pow(2).sum()) for p, b in zip(run.model.parameters(), before, strict=True)))
+    moved = math.sqrt(sum(float((p.detach() - b).pow(2).sum()) for p, b in zip(run.model.parameters(), before, strict=True)))
     assert 0 < moved <= 0.01 + 1e-6
 
 
