@@ -15,7 +15,7 @@ from engine.experiment import load_experiment
 from engine.summary import summary_dict, summary_table
 from engine.training.config import check_training
 from engine.training.progress import ProgressBar
-from engine.training.runfiles import save_run
+from engine.training.runfiles import save_run, writable_folder
 
 EXIT_INVALID = 2
 EXIT_INTERNAL = 1
@@ -47,8 +47,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         experiment.training = check_training({})[0]
     if args.epochs is not None:
         experiment.training["epochs"] = args.epochs
+    if args.save:
+        writable_folder(args.save, "--save")
     log = None
     if args.tensorboard:
+        writable_folder(args.tensorboard, "--tensorboard")
         from engine.training.tensorboard import TensorBoardLog
 
         log = TensorBoardLog(args.tensorboard)

@@ -50,11 +50,8 @@ def structure_problems(spec: ModelSpec, graph: nx.DiGraph, broken: set[str]) -> 
     for node in spec.nodes:
         for source in node.inputs:
             if source not in graph:
-                problems.append(
-                    node_problem(
-                        node.id, f"reads from '{source}', which is not a node{suggest(source, known)}", "inputs"
-                    )
-                )
+                hint = suggest(source, known) or (f" (nodes: {', '.join(known)})" if len(known) <= 12 else "")
+                problems.append(node_problem(node.id, f"reads from '{source}', which is not a node{hint}", "inputs"))
                 broken.add(node.id)
             elif source == node.id:
                 problems.append(node_problem(node.id, 'reads from itself; pick an earlier node in "inputs"', "inputs"))

@@ -7,7 +7,6 @@ the count is exact and nothing is allocated even for a model far over the limit.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -16,6 +15,7 @@ import torch
 from engine.errors import Problem, node_problem
 from engine.graph import structure_problems, to_graph, topological_order
 from engine.registry import REGISTRY, Call, Shape, ShapeError, fmt, numel
+from engine.settings import env_int
 from engine.spec import INPUT_ID, ModelSpec, ParsedModel, parse_model
 
 FLOAT_BYTES = 4
@@ -25,8 +25,8 @@ FLOAT_BYTES = 4
 class Limits:
     """Largest model the engine will build. Defaults can be changed with environment variables."""
 
-    max_params: int = int(os.environ.get("NEUROLOOM_MAX_PARAMS", 50_000_000))
-    max_activation_bytes: int = int(os.environ.get("NEUROLOOM_MAX_ACTIVATION_BYTES", 4 * 2**30))
+    max_params: int = env_int("NEUROLOOM_MAX_PARAMS", 50_000_000)
+    max_activation_bytes: int = env_int("NEUROLOOM_MAX_ACTIVATION_BYTES", 4 * 2**30)
     batch_size: int = 32
 
 

@@ -84,9 +84,24 @@ class ParsedModel:
     broken: set[str] = field(default_factory=set)
 
 
-def suggest(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+# Names people bring from Keras and other builders, for the hint on an unknown layer type.
+OTHER_NAMES = {"dense": "Linear", "fullyconnected": "Linear", "fc": "Linear", "conv2d": "Conv2d",
+               "maxpooling2d": "MaxPool2d", "averagepooling2d": "AvgPool2d", "maxpooling1d": "MaxPool1d",
+               "averagepooling1d": "AvgPool1d", "batchnormalization": "BatchNorm1d", "globalaveragepooling2d":
+               "GlobalAvgPool", "simplernn": "RNN", "swish": "SiLU", "multiheadattention": "MultiheadSelfAttention",
+               "layernormalization": "LayerNorm", "add": "Add", "concatenate": "Concat"}
+
+
+def suggest(word: str, options, other_names: dict[str, str] | None = None) -> str:
+    """"; did you mean 'X'?" for a near miss (case ignored), else ""."""
+    options = [str(o) for o in options]
+    by_lower = {o.lower(): o for o in options}
+    key = str(word).lower().replace("_", "").replace(" ", "")
+    match = by_lower.get(key) or (other_names or {}).get(key)
+    if match is None:
+        close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+        match = by_lower[close[0]] if close else None
+    return f"; did you mean '{match}'?" if match in options else ""
 
 
 def parse_params(node_id: str, type_name: str, raw: Any, problems: list[Problem]) -> dict | None:
@@ -240,7 +255,7 @@ def parse_model(raw: Any) -> ParsedModel:
         params = None
         if not isinstance(type_name, str) or type_name not in REGISTRY:
             ok = False
-            hint = suggest(type_name, REGISTRY) if isinstance(type_name, str) else ""
+            hint = suggest(type_name, REGISTRY, OTHER_NAMES) if isinstance(type_name, str) else ""
             problems.append(node_problem(label, f"unknown layer type {type_name!r}{hint}", "type"))
         else:
             params = parse_params(node_id, type_name, raw_node.get("params"), problems)

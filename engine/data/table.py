@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,11 @@ import numpy as np
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
 from engine.data.csv_plain import read_csv_plain
 from engine.params import Choice, Text
+from engine.settings import env_int
 
-MAX_BYTES = int(os.environ.get("NEUROLOOM_CSV_MAX_BYTES", 50 * 2**20))
-MAX_ROWS = int(os.environ.get("NEUROLOOM_CSV_MAX_ROWS", 100_000))
-MAX_COLUMNS = int(os.environ.get("NEUROLOOM_CSV_MAX_COLUMNS", 200))
+MAX_BYTES = env_int("NEUROLOOM_CSV_MAX_BYTES", 50 * 2**20)
+MAX_ROWS = env_int("NEUROLOOM_CSV_MAX_ROWS", 100_000)
+MAX_COLUMNS = env_int("NEUROLOOM_CSV_MAX_COLUMNS", 200)
 MAX_CLASSES_AUTO = 20  # an integer target with at most this many values is taken as classes
 
 

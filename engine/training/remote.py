@@ -18,13 +18,14 @@ import types
 from pathlib import Path
 
 from engine.errors import SpecError
+from engine.settings import env_int
 from engine.training.slots import DEFAULT_LIMIT, TrainingSlots
 from engine.training.trainer import ENDED, FAILED, IDLE, Snapshot, Trainer
 
 REPLY_TIMEOUT_S = 30.0  # longer than any single command takes; a silent process is a dead one
 CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
 NICENESS = 5  # the page answers first; training takes the rest of the CPU
-THREADS = int(os.environ.get("NEUROLOOM_TRAINING_THREADS", "1"))
+THREADS = env_int("NEUROLOOM_TRAINING_THREADS", 1)
 
 _context = None
 _shared_slots: TrainingSlots | None = None

@@ -11,6 +11,21 @@ from safetensors.torch import save_file
 from engine.experiment import Experiment
 
 
+def writable_folder(directory: str | Path, option: str) -> Path:
+    """Make the folder (or find it) before a run, so a bad path fails before training, not after."""
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".neuroloom-write-check"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        from engine.errors import Problem, SpecError
+
+        raise SpecError(Problem("file", f"{option} {directory}: cannot write there ({err.strerror or err})")) from None
+    return folder
+
+
 def save_run(directory: str | Path, experiment: Experiment, model, history: list[dict]) -> list[Path]:
     """Write experiment.json, weights.safetensors, history.csv and history.json; return paths."""
     folder = Path(directory)

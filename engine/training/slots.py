@@ -6,7 +6,9 @@ import os
 import threading
 from collections.abc import Callable
 
-DEFAULT_LIMIT = int(os.environ.get("NEUROLOOM_MAX_TRAININGS", os.cpu_count() or 1))
+from engine.settings import env_int
+
+DEFAULT_LIMIT = env_int("NEUROLOOM_MAX_TRAININGS", os.cpu_count() or 1)
 
 
 class TrainingSlots:

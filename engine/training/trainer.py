@@ -139,8 +139,12 @@ class Trainer:
             self._snapshot = self._make_snapshot()
 
     def reset(self) -> None:
-        """Stop, then start over from fresh weights (same seed) with an empty history."""
+        """Stop, then start over from fresh weights (same seed) with an empty history. Waits for
+        the step in progress to end, however long: the old run must not write into the new one."""
         self.stop()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
         with self._lock:
             self._new_session()
 

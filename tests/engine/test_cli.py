@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 
@@ -150,6 +151,29 @@ def test_train_refuses_bad_input_with_exit_2(write):
     del no_data["data"]
     result = run("train", write(no_data))
     assert result.returncode == 2 and result.stderr.startswith('data: training needs a "data" section')
+
+
+def test_a_bad_limit_in_the_environment_is_ignored_with_a_note():
+    env = {**os.environ, "NEUROLOOM_MAX_PARAMS": "abc"}
+    result = subprocess.run([sys.executable, "-m", "engine", "summary", "presets/spiral.json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "ignoring NEUROLOOM_MAX_PARAMS='abc' (not a positive whole number); using 50000000" in result.stderr
+    env["NEUROLOOM_MAX_PARAMS"] = "10"  # a good value still applies
+    result = subprocess.run([sys.executable, "-m", "engine", "summary", "presets/spiral.json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2 and "parameters" in result.stderr
+
+
+def test_train_checks_its_output_folders_before_training(write, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    raw = copy.deepcopy(TRAINABLE)
+    raw["training"]["epochs"] = 100_000  # were it to train first, this would time out
+    for option in ("--save", "--tensorboard"):
+        result = run("train", write(raw), option, str(blocker / "run"))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.splitlines() == [f"file: {option} {blocker / 'run'}: cannot write there (Not a directory)"]
 
 
 def test_train_diverging_run_says_why(write):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import threading
@@ -163,6 +164,31 @@ def test_reset_starts_over_from_the_seeded_weights(trainer):
     assert snap.state == "idle" and snap.epoch == 0 and t.history() == []
     for key, value in t.session.model.state_dict().items():
         assert torch.equal(value, initial[key])
+
+
+def test_reset_during_a_step_longer_than_stop_waits_keeps_the_old_run_out(trainer):
+    t = trainer(batch_size="full")
+    t.stop = functools.partial(Trainer.stop, t, timeout=0.1)  # stop gives up on the thread sooner
+    release, in_step = threading.Event(), threading.Event()
+    plain_loss = t.session.objective.loss
+
+    def slow_loss(out, target):  # one step that outlasts stop's wait
+        in_step.set()
+        release.wait(20)
+        return plain_loss(out, target)
+
+    t.session.objective.loss = slow_loss
+    t.start()
+    assert in_step.wait(20)
+    resetting = threading.Thread(target=t.reset)
+    resetting.start()
+    time.sleep(0.5)
+    assert resetting.is_alive(), "reset must wait for the step in progress"
+    release.set()
+    resetting.join(20)
+    time.sleep(0.3)  # time enough for a leftover thread to record an epoch
+    snap = t.snapshot()
+    assert snap.state == "idle" and snap.epoch == 0 and t.history() == []
 
 
 def test_controls_hammered_from_other_threads(trainer):

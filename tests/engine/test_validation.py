@@ -50,10 +50,17 @@ def test_all_problems_reported_at_once():
     )
     lines = problems(raw)
     assert "node 'h1': out_features must be a positive integer, got 0" in lines
-    assert any(line.startswith("node 'h2': unknown layer type 'Dense'") for line in lines)
+    assert "node 'h2': unknown layer type 'Dense'; did you mean 'Linear'?" in lines  # the Keras name
     assert any(line.startswith("node 'h3': Linear has no parameter 'colour'") for line in lines)
-    assert any(line.startswith("node 'm': reads from 'ghost'") for line in lines)
+    assert "node 'm': reads from 'ghost', which is not a node (nodes: input, h1, h2, h3, m)" in lines
     assert any(line.startswith("model: output 'nowhere' is not a node") for line in lines)
+
+
+@pytest.mark.parametrize(("written", "meant"), [("Relu", "ReLU"), ("conv2D", "Conv2d"), ("MaxPooling2D", "MaxPool2d"),
+                                                ("Lienar", "Linear"), ("batch_norm1d", "BatchNorm1d")])
+def test_a_near_miss_layer_type_gets_the_right_name(written, meant):
+    lines = problems(experiment([{"id": "h", "type": written}]))
+    assert f"node 'h': unknown layer type '{written}'; did you mean '{meant}'?" in lines
 
 
 @pytest.mark.parametrize(
