@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from components import network_view
+from components import gradient_view, network_view
 from components.charts import CLASS_COLOURS, DIVERGING, NEGATIVE, POSITIVE, points_trace, square_layout
 from engine.data import Dataset
 from engine.registry import REGISTRY
@@ -213,3 +213,10 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
             figure = _throttled(name, every, (id(dataset),), build)
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
+    if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
+        gradients = _throttled("gradients", every, (id(dataset),), lambda: gradient_view.figure(snapshot.visuals or {}))
+        if gradients is not None:
+            st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
+        else:
+            st.caption("The gradient sizes appear after the first training step of a model with two or more "
+                       "layers with weights.")

@@ -279,12 +279,27 @@ def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
     assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
 
 
+def test_gradient_sizes_per_layer_on_request(planar, digits):
+    snapshot, _, _, node_types = planar
+    app = start(live_page, planar, False)
+    assert "live_gradients" not in figures(app)  # off by default: one chart less to redraw
+    app.toggle(key="live_show_gradients").set_value(True).run()
+    (bars,) = figures(app)["live_gradients"]["data"]
+    stats = snapshot.visuals["layers"]
+    assert list(bars["x"]) == [n for n in node_types if n in stats] == ["h1", "h2", "out"]  # input side first
+    assert np.allclose(bars["y"], [stats[n]["grad_norm"] for n in bars["x"]])
+    assert figures(app)["live_gradients"]["layout"]["yaxis"]["type"] == "log"
+    one_layer = start(live_page, digits, False)  # a single layer with weights: nothing to compare
+    one_layer.toggle(key="live_show_gradients").set_value(True).run()
+    assert "live_gradients" not in figures(one_layer) and not one_layer.exception
+
+
 def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_matrix(digits):
     snapshot, _, dataset, _ = digits
     app = start(live_page, digits, False)
     drawn = figures(app)
     assert set(drawn) == {"live_curves", "live_samples", "live_confusion"}
-    assert not app.toggle  # no plane, no plane toggles
+    assert [t.key for t in app.toggle] == ["live_show_gradients"]  # no plane, no plane toggles
     (heat,) = drawn["live_confusion"]["data"]
     matrix = np.asarray(heat["z"])
     assert matrix.tolist() == snapshot.visuals["confusion"]
