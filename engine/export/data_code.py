@@ -35,7 +35,7 @@ def data_source(experiment) -> str:
     load = "\n".join(['def load_data():', f'    """The {kind.name} data as tensors: x_train, y_train, x_test, y_test."""',
                       *body])
     literal = pprint.pformat(dict(config), sort_dicts=False, width=100)
-    header = f"DATA = {literal}"
+    header = f"DATA = {literal}\nConfig = dict  # the type of a dataset's settings, as in the annotations below"
     if info.kind == "table":  # the engine's class order, so label ids match its weights
         header += f"\nCLASS_NAMES = {list(info.class_names)!r}  # empty: regression"
     return "\n\n\n".join([header, *function_sources([split, *roots]), load])

@@ -15,6 +15,7 @@ IMPORTS = """from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 
 import numpy as np
 import torch

@@ -5,6 +5,7 @@ torch.export, the DDP script runs under torchrun, TensorBoard files read back.""
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import json
 import os
 import re
@@ -22,8 +23,7 @@ from tests.conftest import ROOT
 
 PRESETS = sorted((ROOT / "presets").glob("*.json"))
 # One preset per kind of layer: dense, convolution, recurrent, attention, skip connections, autoencoder.
-VARIETY = ["playground", "cnn_digits", "lstm_sine", "gru_parity", "transformer_reverse", "residual_mlp",
-           "autoencoder_digits", "multiclass_spiral"]
+EVERY_PRESET = [p.stem for p in PRESETS]
 LOSS_LINE = re.compile(r"^epoch (\d+)/\d+  train loss ([0-9.]+)")
 
 
@@ -37,6 +37,18 @@ def load_script(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.mark.parametrize("preset", ["spiral", "cnn_digits", "gru_sine", "transformer_reverse"])
+def test_every_annotation_in_a_script_names_something_it_defines(preset, tmp_path):
+    import typing
+
+    path = ROOT / "presets" / f"{preset}.json"
+    module = load_script(export(load_experiment(path), "pytorch", tmp_path / "train.py"))
+    functions = [f for f in vars(module).values() if inspect.isfunction(f) and f.__module__ == module.__name__]
+    assert functions
+    for function in functions:
+        typing.get_type_hints(function)  # NameError for a type the script does not define
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
@@ -72,7 +84,7 @@ def test_the_script_makes_the_engines_data_and_model(preset, tmp_path):
         assert (model(x) - reference(x)).abs().max() <= 1e-5
 
 
-@pytest.mark.parametrize("preset", VARIETY)
+@pytest.mark.parametrize("preset", EVERY_PRESET)
 def test_onnx_runs_in_onnxruntime_with_any_batch_size(preset, tmp_path):
     import onnxruntime
 
@@ -87,7 +99,7 @@ def test_onnx_runs_in_onnxruntime_with_any_batch_size(preset, tmp_path):
             assert np.abs(out - reference(x).numpy()).max() <= 1e-4
 
 
-@pytest.mark.parametrize("preset", VARIETY)
+@pytest.mark.parametrize("preset", EVERY_PRESET)
 def test_the_pt2_program_loads_and_matches(preset, tmp_path):
     experiment = load_experiment(ROOT / "presets" / f"{preset}.json")
     program = torch.export.load(str(export(experiment, "pt2", tmp_path / "model.pt2")))
