@@ -104,9 +104,11 @@ DDP_MAIN = '''def main():
 
     args = arguments()
     cuda = torch.cuda.is_available()
+    device = torch.device(f"cuda:{{int(os.environ['LOCAL_RANK'])}}" if cuda else "cpu")
+    if cuda:
+        torch.cuda.set_device(device)  # one GPU per process, chosen before NCCL starts
     dist.init_process_group("nccl" if cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
-    device = torch.device(f"cuda:{{int(os.environ['LOCAL_RANK'])}}" if cuda else "cpu")
     torch.manual_seed(TRAINING["seed"])  # every rank starts from the same weights
     model = Model().to(device)
     if args.weights:
