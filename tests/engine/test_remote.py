@@ -80,8 +80,9 @@ def remote_trainer(fork_server):
     """Build RemoteTrainers; every one is closed (and its process gone) when the test ends."""
     made: list[RemoteTrainer] = []
 
-    def build(epochs=1000, data=None, nodes=NODES, slots=None, **training) -> RemoteTrainer:
-        made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots))
+    def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, **training) -> RemoteTrainer:
+        made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots,
+                                  log_dir=log_dir))
         return made[-1]
 
     yield build
@@ -402,6 +403,18 @@ def test_closing_a_run_inside_a_long_step_gives_its_slot_back(remote_trainer, fo
 
 
 # -- divergence -----------------------------------------------------------------------------------
+
+
+def test_a_page_run_logs_to_tensorboard_from_its_process(remote_trainer, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    trainer = remote_trainer(epochs=3, log_dir=tmp_path / "tb")
+    trainer.start()
+    assert trainer.wait(60) and trainer.state == FINISHED
+    trainer.close()  # the log is flushed and closed with the process
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0}).Reload()
+    assert [e.step for e in events.Scalars("test/loss")] == [1, 2, 3]
+    assert "weights/out.weight" in events.Tags()["histograms"]
 
 
 def test_divergence_ends_with_a_hint_across_the_process_boundary(remote_trainer):
