@@ -23,7 +23,11 @@ CHART_HZ = 1.0  # chart redraws per second while training; the numbers update on
 
 
 def fixed(fig: go.Figure) -> go.Figure:
-    """Fixed margins: plotly.js's automatic margins re-lay the chart out on every update."""
+    """Fixed margins, wide enough for tick labels and axis titles: plotly.js's automatic margins
+    re-lay the chart out on every update."""
+    if fig.layout.xaxis.visible is not False:
+        second_axis = "yaxis2" in fig.layout and fig.layout["yaxis2"].overlaying is not None
+        fig.update_layout(margin={"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45})
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
 
 
@@ -43,8 +47,9 @@ def curves(history: list[dict]) -> go.Figure:
                                  name="test accuracy" if metric == "accuracy" else "test R²",
                                  line={"color": "#2CA02C", "dash": "dot"}))
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False,
-                            "title": "accuracy (fraction)" if metric == "accuracy" else "R²",
-                            **({"range": [0, 1.02]} if metric == "accuracy" else {})}
+                            "title": "accuracy" if metric == "accuracy" else "R²",
+                            **({"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}
+                               if metric == "accuracy" else {})}
     return go.Figure(traces, layout)
 
 
@@ -177,14 +182,15 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     every = 1 / CHART_HZ if live else 0.0
     snapshot = _with_last_visuals(snapshot, dataset)
     metrics = snapshot.metrics
-    cols = st.columns(4)
-    cols[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
-    cols[1].metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
-    cols[2].metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
+    # two by two: four across leaves too little room for "1234 / 5000" beside the train panel
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
+    top[1].metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
+    bottom[0].metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
     if metrics.get("test_accuracy") is not None:
-        cols[3].metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
+        bottom[1].metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
     elif metrics.get("test_r2") is not None:
-        cols[3].metric("Test R²", f"{metrics['test_r2']:.3f}")
+        bottom[1].metric("Test R²", f"{metrics['test_r2']:.3f}")
     st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
     if history:
         figure = _throttled("curves", every, (len(history) > 0,), lambda: fixed(curves(history)))

@@ -16,13 +16,13 @@ def show(model: dict[str, Any], version: str) -> dict[str, Any] | None:
         st.caption("Quick MLP controls work on plain stacks of Linear + activation layers.")
         return None
     key = f"mlp_{version}"
-    head = st.columns([2, 1, 1, 3])
+    head = st.columns([2, 1, 1], vertical_alignment="center")
     head[0].markdown(f"**{len(stack.widths)} hidden layer{'s' if len(stack.widths) != 1 else ''}**")
-    if head[1].button("＋", key=f"{key}_add", help="add a hidden layer", disabled=len(stack.widths) >= mlp.MAX_LAYERS):
+    if head[1].button("\\+", key=f"{key}_add", help="add a hidden layer", disabled=len(stack.widths) >= mlp.MAX_LAYERS):
         return mlp.write_stack(model, mlp.add_layer(stack))
-    if head[2].button("－", key=f"{key}_remove", help="remove the last hidden layer", disabled=not stack.widths):
+    if head[2].button("\\-", key=f"{key}_remove", help="remove the last hidden layer", disabled=not stack.widths):
         return mlp.write_stack(model, mlp.remove_layer(stack))
-    per_layer = head[3].toggle("activation per layer", key="mlp_per_layer", value=len(set(stack.activations)) > 1)
+    per_layer = st.toggle("activation per layer", key="mlp_per_layer", value=len(set(stack.activations)) > 1)
     if stack.widths and not per_layer:
         shared = st.selectbox("activation", mlp.ACTIVATIONS, index=mlp.ACTIVATIONS.index(stack.activations[0]),
                               key=f"{key}_activation")
@@ -33,9 +33,9 @@ def show(model: dict[str, Any], version: str) -> dict[str, Any] | None:
         with column:
             st.markdown(f"layer {layer + 1}: **{width}** neuron{'s' if width != 1 else ''}")
             plus, minus = st.columns(2)
-            if plus.button("＋", key=f"{key}_plus_{layer}", help="one more neuron", disabled=width >= mlp.MAX_NEURONS):
+            if plus.button("\\+", key=f"{key}_plus_{layer}", help="one more neuron", disabled=width >= mlp.MAX_NEURONS):
                 return mlp.write_stack(model, mlp.resize(stack, layer, +1))
-            if minus.button("－", key=f"{key}_minus_{layer}", help="one neuron less", disabled=width <= 1):
+            if minus.button("\\-", key=f"{key}_minus_{layer}", help="one neuron less", disabled=width <= 1):
                 return mlp.write_stack(model, mlp.resize(stack, layer, -1))
             if per_layer:
                 chosen = st.selectbox("activation", mlp.ACTIVATIONS, key=f"{key}_act_{layer}",

@@ -44,7 +44,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     pick(page, "Dataset", "2-D classes · xor")
     page.get_by_text("Opposite quadrants share a class").first.wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="＋").first.click()  # Quick MLP: one more hidden layer
+    page.get_by_role("button", name="+", exact=True).first.click()  # Quick MLP: one more hidden layer
     page.get_by_text("3 hidden layers").wait_for(timeout=30_000)
 
     button(page, "Train").click()
