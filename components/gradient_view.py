@@ -23,8 +23,5 @@ def figure(visuals: dict) -> go.Figure | None:
     nodes, values = zip(*norms, strict=True)
     bars = go.Bar(x=list(nodes), y=list(values), marker={"color": POSITIVE},
                   hovertemplate="%{x}: gradient norm %{y:.3g}<extra></extra>")
-    return go.Figure(bars).update_layout(
-        height=200, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        yaxis={"type": "log", "title": "gradient norm", "automargin": False},
-        xaxis={"title": "layer", "automargin": False, "type": "category"},
-    )
+    return go.Figure(bars).update_layout(height=220, yaxis={"type": "log", "title": "gradient norm"},
+                                         xaxis={"title": "layer", "type": "category"})

@@ -222,7 +222,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
         gradients = _throttled("gradients", every, (id(dataset),), lambda: gradient_view.figure(snapshot.visuals or {}))
         if gradients is not None:
-            st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
+            st.plotly_chart(fixed(gradients), key=f"{key}_gradients", config=NO_BAR)
         else:
             st.caption("The gradient sizes appear after the first training step of a model with two or more "
                        "layers with weights.")

@@ -84,12 +84,13 @@ class ParsedModel:
     broken: set[str] = field(default_factory=set)
 
 
-# Names people bring from Keras and other builders, for the hint on an unknown layer type.
-OTHER_NAMES = {"dense": "Linear", "fullyconnected": "Linear", "fc": "Linear", "conv2d": "Conv2d",
-               "maxpooling2d": "MaxPool2d", "averagepooling2d": "AvgPool2d", "maxpooling1d": "MaxPool1d",
-               "averagepooling1d": "AvgPool1d", "batchnormalization": "BatchNorm1d", "globalaveragepooling2d":
-               "GlobalAvgPool", "simplernn": "RNN", "swish": "SiLU", "multiheadattention": "MultiheadSelfAttention",
-               "layernormalization": "LayerNorm", "add": "Add", "concatenate": "Concat"}
+# Names people bring from Keras and other builders, for the hint on an unknown layer type (names
+# that differ only in case, such as Conv2D, are matched without this table).
+OTHER_NAMES = {"dense": "Linear", "fullyconnected": "Linear", "fc": "Linear", "maxpooling2d": "MaxPool2d",
+               "averagepooling2d": "AvgPool2d", "maxpooling1d": "MaxPool1d", "averagepooling1d": "AvgPool1d",
+               "batchnormalization": "BatchNorm1d", "globalaveragepooling2d": "GlobalAvgPool", "simplernn": "RNN",
+               "swish": "SiLU", "multiheadattention": "MultiheadSelfAttention", "layernormalization": "LayerNorm",
+               "concatenate": "Concat"}
 
 
 def suggest(word: str, options, other_names: dict[str, str] | None = None) -> str:

@@ -13,9 +13,9 @@ import pytest
 from tests.conftest import ROOT, experiment
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
 
 
@@ -154,14 +154,10 @@ def test_train_refuses_bad_input_with_exit_2(write):
 
 
 def test_a_bad_limit_in_the_environment_is_ignored_with_a_note():
-    env = {**os.environ, "NEUROLOOM_MAX_PARAMS": "abc"}
-    result = subprocess.run([sys.executable, "-m", "engine", "summary", "presets/spiral.json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = run("summary", "presets/spiral.json", env={**os.environ, "NEUROLOOM_MAX_PARAMS": "abc"})
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert "ignoring NEUROLOOM_MAX_PARAMS='abc' (not a positive whole number); using 50000000" in result.stderr
-    env["NEUROLOOM_MAX_PARAMS"] = "10"  # a good value still applies
-    result = subprocess.run([sys.executable, "-m", "engine", "summary", "presets/spiral.json"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = run("summary", "presets/spiral.json", env={**os.environ, "NEUROLOOM_MAX_PARAMS": "10"})  # a good value applies
     assert result.returncode == 2 and "parameters" in result.stderr
 
 

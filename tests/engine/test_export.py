@@ -22,7 +22,6 @@ from engine.export import example_input, export
 from tests.conftest import ROOT
 
 PRESETS = sorted((ROOT / "presets").glob("*.json"))
-# One preset per kind of layer: dense, convolution, recurrent, attention, skip connections, autoencoder.
 EVERY_PRESET = [p.stem for p in PRESETS]
 LOSS_LINE = re.compile(r"^epoch (\d+)/\d+  train loss ([0-9.]+)")
 

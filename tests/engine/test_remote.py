@@ -402,9 +402,6 @@ def test_closing_a_run_inside_a_long_step_gives_its_slot_back(remote_trainer, fo
     wait_for(lambda: second.snapshot().step > 0, timeout=2, what="the second run after the first was closed")
 
 
-# -- divergence -----------------------------------------------------------------------------------
-
-
 def test_a_page_run_logs_to_tensorboard_from_its_process(remote_trainer, tmp_path):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
@@ -415,6 +412,9 @@ def test_a_page_run_logs_to_tensorboard_from_its_process(remote_trainer, tmp_pat
     events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0}).Reload()
     assert [e.step for e in events.Scalars("test/loss")] == [1, 2, 3]
     assert "weights/out.weight" in events.Tags()["histograms"]
+
+
+# -- divergence -----------------------------------------------------------------------------------
 
 
 def test_divergence_ends_with_a_hint_across_the_process_boundary(remote_trainer):
