@@ -20,7 +20,7 @@ def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, A
         edited = quick_mlp.show(model, version)
         if edited is not None:
             return edited
-    clicked = graph_view.show(analysis, st.session_state.builder_selected, key="builder_graph")
+    clicked = graph_view.show(analysis, st.session_state.builder_selected, key="builder_graph", version=version)
     if clicked and clicked in ids:
         st.session_state.builder_selected = clicked
         st.session_state[f"builder_pick_{version}"] = clicked  # the box below follows the click

@@ -3,6 +3,7 @@ preview of the points before training. Returns an edited data section or None.""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 from components.charts import preview
+from components.memo import remembered
 from components.param_widgets import widget
 from engine.data import DATASETS, check_data, make_dataset
 from engine.data.planar import FEATURE_LABELS
@@ -69,7 +71,8 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
         st.error(str(problem))
     if config is not None:
         dataset = make_dataset(config)
-        st.plotly_chart(preview(dataset), key="data_preview", config={"displayModeBar": False})
+        figure = remembered("data_preview", json.dumps(data, sort_keys=True), lambda: preview(dataset))
+        st.plotly_chart(figure, key="data_preview", config={"displayModeBar": False})
         st.caption(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
                    f"{info.task}" + (f" · {info.n_classes} classes" if info.n_classes else ""))
     return None

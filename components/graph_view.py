@@ -8,6 +8,7 @@ import networkx as nx
 import plotly.graph_objects as go
 import streamlit as st
 
+from components.memo import remembered
 from engine import Analysis
 from engine.registry import REGISTRY, fmt
 from engine.spec import INPUT_ID
@@ -86,12 +87,14 @@ def _short(message: str, limit: int = 48) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
-def show(analysis: Analysis, selected: str | None, key: str = "graph") -> str | None:
-    """Draw the diagram; returns the id of a node the user has just clicked, if any."""
+def show(analysis: Analysis, selected: str | None, key: str = "graph", version: str | None = None) -> str | None:
+    """Draw the diagram; returns the id of a node the user has just clicked, if any. `version`: a
+    fingerprint of the model analysed, to draw the diagram again only when the model changes."""
     if analysis.spec is None or not len(analysis.graph):
         st.info("The model has no nodes to draw yet.")
         return None
-    event = st.plotly_chart(figure(analysis, selected), key=key, on_select="rerun", selection_mode="points",
+    drawn = remembered(key, (version, selected), lambda: figure(analysis, selected)) if version else figure(analysis, selected)
+    event = st.plotly_chart(drawn, key=key, on_select="rerun", selection_mode="points",
                             config={"displayModeBar": False})
     points = event.selection.points if event else []
     clicked = points[0].get("customdata") if points else None

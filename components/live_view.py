@@ -31,6 +31,10 @@ def fixed(fig: go.Figure) -> go.Figure:
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
 
 
+def _fixed_or_none(fig: go.Figure | None) -> go.Figure | None:
+    return None if fig is None else fixed(fig)
+
+
 def curves(history: list[dict]) -> go.Figure:
     """Train and test loss per epoch, with test accuracy (or R²) on a second axis."""
     epochs = [h["epoch"] for h in history]
@@ -200,9 +204,9 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
         show_test = left.toggle("show test data", key="live_show_test")
         discrete = right.toggle("discretize output", key="live_discrete")
         picture = _throttled("boundary", every, (id(dataset), show_test, discrete),
-                             lambda: boundary(snapshot, dataset, show_test, discrete))
+                             lambda: _fixed_or_none(boundary(snapshot, dataset, show_test, discrete)))
         if picture is not None:
-            st.plotly_chart(fixed(picture), key=f"{key}_boundary", config=NO_BAR)
+            st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
         def pictures():
             network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
             return network if network is not None else fixed(neurons(snapshot, node_types) or go.Figure())
@@ -220,9 +224,10 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
     if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
-        gradients = _throttled("gradients", every, (id(dataset),), lambda: gradient_view.figure(snapshot.visuals or {}))
+        gradients = _throttled("gradients", every, (id(dataset),),
+                               lambda: _fixed_or_none(gradient_view.figure(snapshot.visuals or {})))
         if gradients is not None:
-            st.plotly_chart(fixed(gradients), key=f"{key}_gradients", config=NO_BAR)
+            st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
         else:
             st.caption("The gradient sizes appear after the first training step of a model with two or more "
                        "layers with weights.")

@@ -82,15 +82,19 @@ def show() -> None:
                 if model is not None:
                     _commit({**raw, "model": model})
         if "summary" not in hidden:
-            with st.expander("Summary: shapes, parameters, multiply-adds"), guard("summary"):
-                model_summary.show(analysis)
+            summary = st.expander("Summary: shapes, parameters, multiply-adds", key="app_summary_open", on_change="rerun")
+            if summary.open:  # folded panels are not drawn: every element costs each rerun in the browser
+                with summary, guard("summary"):
+                    model_summary.show(analysis)
     with run_column:
         st.subheader("Train and watch")
         with guard("training run"):
             run_panel.show(experiment, [str(p) for p in problems], raw)
         if "export" not in hidden:
-            with st.expander("Export: PyTorch, DDP, ONNX, pt2, weights"), guard("export"):
-                export_panel.show(experiment, run_panel.current(raw), raw)
+            exports = st.expander("Export: PyTorch, DDP, ONNX, pt2, weights", key="app_export_open", on_change="rerun")
+            if exports.open:
+                with exports, guard("export"):
+                    export_panel.show(experiment, run_panel.current(raw), raw)
 
     code = encode(raw)
     if st.query_params.get("e") != code:

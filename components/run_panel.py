@@ -65,10 +65,11 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
             trainer = holder["trainer"] = _new_trainer(experiment)
             holder["signature"], holder["logging"] = fresh, logging
     lr = (raw.get("training") or {}).get("lr")
-    if holder["signature"] == fresh and lr is not None and abs(trainer.snapshot(visuals=False).lr - lr) > 1e-12:
+    now = trainer.snapshot(visuals=False)  # one question to the process per page run: each waits on it
+    if holder["signature"] == fresh and lr is not None and abs(now.lr - lr) > 1e-12:
         trainer.set_lr(lr)
-    _controls(trainer)
-    _live(trainer)
+    _controls(trainer, now.state)
+    _live(trainer, now.state)
 
 
 def _new_trainer(experiment: Experiment) -> RemoteTrainer:
@@ -83,8 +84,7 @@ def current(raw: dict[str, Any]) -> RemoteTrainer | None:
     return holder["trainer"] if holder["signature"] == signature(raw) else None
 
 
-def _controls(trainer: RemoteTrainer) -> None:
-    state = trainer.state
+def _controls(trainer: RemoteTrainer, state: str) -> None:
     cols = st.columns(4)
     label = "Resume" if state == PAUSED else "Train"
     if cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED):
@@ -104,8 +104,8 @@ def _controls(trainer: RemoteTrainer) -> None:
                    f"(view with `tensorboard --logdir {RUNS.name}`)")
 
 
-def _live(trainer: RemoteTrainer) -> None:
-    polling = trainer.state in (RUNNING, WAITING)
+def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
+    polling = (state or trainer.state) in (RUNNING, WAITING)
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
     def live() -> None:

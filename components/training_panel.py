@@ -41,7 +41,11 @@ def show(training: dict[str, Any] | None, version: str) -> dict[str, Any] | None
                 value = widget(field, FIELDS[field], current[field], f"{key}_{field}")
         if value != current[field]:
             edited[field] = value
-    with st.expander("more: regularization, schedule, clipping, seed, device"):
+    more = st.expander("more: regularization, schedule, clipping, seed, device", key="training_more_open",
+                       on_change="rerun")
+    if not more.open:
+        return edited if edited != training else None  # folded fields are not drawn (each costs every rerun)
+    with more:
         for field in MORE:
             value = widget(field, FIELDS[field], current[field], f"{key}_{field}")
             if value != current[field]:

@@ -374,7 +374,7 @@ class Trainer:
             epoch=epoch,
             epochs=self.experiment.training["epochs"],
             step=self.session.step,
-            lr=self.session.lr,
+            lr=self.session.lr if self._pending_lr is None else self._pending_lr,  # what the next step uses
             device=self.device,
             metrics=dict(self._metrics),
             visuals=self._visuals,

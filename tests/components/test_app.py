@@ -49,6 +49,9 @@ def page() -> AppTest:
 def test_page_opens_on_the_default_experiment_and_writes_it_into_the_url(page):
     assert page.title[0].value == "NeuroLoom"
     assert page.sidebar.button(key="gallery_open").label == "📚 Presets gallery"
+    assert "Parameters" not in {m.label for m in page.metric}  # the summary is folded, so not drawn
+    page.session_state["app_summary_open"] = True  # what unfolding it does
+    page.run()
     metrics = {m.label: m.value for m in page.metric}
     assert metrics["Parameters"] == f"{analyze(PLAYGROUND['model']).total_params:,}"
     assert current(page) == PLAYGROUND

@@ -218,6 +218,9 @@ def test_full_batch_batch_size_and_the_settings_under_more():
     by_key(app.checkbox, "training_", "_full").uncheck().run()
     by_key(app.number_input, "training_", "_batch_size").set_value(32).run()
     assert returned(app)[-1]["batch_size"] == 32
+    assert not [w for w in app.selectbox if w.key.endswith("_lr_schedule")]  # folded: not drawn
+    app.session_state["training_more_open"] = True  # what unfolding "more" does
+    app.run()
     by_key(app.selectbox, "training_", "_lr_schedule").set_value("cosine").run()
     by_key(app.number_input, "training_", "_weight_decay").set_value(0.01).run()
     last = returned(app)[-1]

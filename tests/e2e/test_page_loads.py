@@ -18,8 +18,9 @@ def test_page_loads_with_the_default_experiment_and_no_errors(page, app_url):
     expected = analyze(json.loads((ROOT / "presets" / "playground.json").read_text())["model"]).total_params
     page.goto(app_url)
     page.get_by_role("heading", name="NeuroLoom").wait_for(timeout=30_000)
+    page.get_by_text("Summary: shapes, parameters, multiply-adds").click()  # folded panels draw when opened
     parameters = page.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")
-    parameters.wait_for(state="attached", timeout=30_000)  # inside the folded summary
+    parameters.wait_for(timeout=30_000)
     assert parameters.text_content().strip() == f"{expected:,}"
     page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)  # the diagram and the data preview
     page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)  # the experiment is in the address

@@ -123,6 +123,7 @@ def test_learning_rate_changes_live(trainer):
     t.start()
     wait_for(lambda: t.snapshot().epoch >= 1)
     t.set_lr(0.001)
+    assert t.snapshot().lr == 0.001  # at once, while the step in progress still uses the old rate
     wait_for(lambda: t.history()[-1]["lr"] == 0.001)
     assert t.session.optimizer.param_groups[0]["lr"] == 0.001
     with pytest.raises(ValueError):
