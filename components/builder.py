@@ -1,5 +1,6 @@
-"""The model builder: quick MLP controls, the diagram, the palette and the inspector of the
-selected node. Owns the session key `builder_selected`. Returns an edited model or None."""
+"""The model builder: quick MLP controls, the diagram, and (folded until wanted) the palette and
+the inspector of the selected node. Owns the session keys `builder_*`. Returns an edited model
+or None."""
 
 from __future__ import annotations
 
@@ -8,14 +9,23 @@ from typing import Any
 import streamlit as st
 
 from components import graph_view, inspector, palette, quick_mlp
-from engine import Analysis
+from engine import Analysis, mlp
 from engine.spec import INPUT_ID
+
+EDITOR_OPEN = "builder_edit_open"
 
 
 def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, Any] | None:
     ids = [INPUT_ID, *[n.get("id") for n in model.get("nodes", []) if isinstance(n, dict) and n.get("id")]]
     if st.session_state.get("builder_selected") not in ids:
         st.session_state.builder_selected = model.get("output") if model.get("output") in ids else ids[-1]
+    plain = mlp.read_stack(model) is not None
+    if st.session_state.get("builder_plain") != plain:
+        # Quick MLP edits plain stacks, so the editor starts folded for them; any other model
+        # opens it (and it stays as the user leaves it)
+        st.session_state.builder_plain = plain
+        if not plain or EDITOR_OPEN not in st.session_state:
+            st.session_state[EDITOR_OPEN] = not plain
     with st.expander("Quick MLP: layers and neurons", expanded=True):
         edited = quick_mlp.show(model, version)
         if edited is not None:
@@ -24,7 +34,17 @@ def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, A
     if clicked and clicked in ids:
         st.session_state.builder_selected = clicked
         st.session_state[f"builder_pick_{version}"] = clicked  # the box below follows the click
+        st.session_state[EDITOR_OPEN] = True  # and the editor opens on the clicked node
         st.rerun()
+    # Folded, the editor is not drawn at all: every element on the page costs time on each rerun
+    editor = st.expander("Edit layers: add, change, move, delete", key=EDITOR_OPEN, on_change="rerun")
+    if not editor.open:
+        return None
+    with editor:
+        return _edit(model, analysis, ids, version)
+
+
+def _edit(model: dict[str, Any], analysis: Analysis, ids: list[str], version: str) -> dict[str, Any] | None:
     selected = st.selectbox("Selected node", ids, index=ids.index(st.session_state.builder_selected),
                             key=f"builder_pick_{version}")
     if selected != st.session_state.builder_selected:

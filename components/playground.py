@@ -1,6 +1,8 @@
 """The playground page: data, model and training side by side, with the live run. Wiring only:
 every panel is a component with its own session keys."""
 
+import json
+
 import streamlit as st
 
 from components import (
@@ -16,6 +18,7 @@ from components import (
     workspace,
 )
 from components.guard import guard
+from components.memo import remembered
 from engine import analyze
 from engine.experiment import check_experiment
 from engine.share import encode
@@ -46,7 +49,8 @@ def show() -> None:
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
 
-    analysis = analyze(raw.get("model"))
+    analysis = remembered("analysis", json.dumps(raw.get("model"), sort_keys=True, default=repr),
+                          lambda: analyze(raw.get("model")))
     experiment, problems = check_experiment(raw)
 
     with st.sidebar:

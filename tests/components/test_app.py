@@ -60,7 +60,14 @@ def test_page_opens_on_the_default_experiment_and_writes_it_into_the_url(page):
     assert not by_key(page.button, "run_train").disabled
 
 
+def open_editor(page: AppTest) -> None:
+    """Unfold the layer editor (folded for plain stacks, which Quick MLP edits), as a click does."""
+    page.session_state["builder_edit_open"] = True
+    page.run()
+
+
 def test_adding_a_layer_from_the_palette_then_undo_and_redo(page):
+    open_editor(page)
     before = node_ids(page)
     by_key(page.selectbox, "palette_type").set_value("Dropout")
     by_key(page.button, "palette_add").click().run()
@@ -75,6 +82,7 @@ def test_adding_a_layer_from_the_palette_then_undo_and_redo(page):
 
 
 def test_deleting_the_selected_node_reconnects_its_neighbours(page):
+    open_editor(page)
     by_key(page.selectbox, "builder_pick").set_value("a2").run()
     delete = [b for b in page.button if (b.key or "").endswith("_a2_delete")]
     assert len(delete) == 1
@@ -91,6 +99,7 @@ def test_quick_mlp_plus_adds_a_neuron_to_the_first_hidden_layer(page):
 
 
 def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):
+    open_editor(page)
     by_key(page.selectbox, "palette_type").set_value("Conv2d")
     by_key(page.button, "palette_add").click().run()
     assert not page.exception

@@ -494,9 +494,25 @@ def builder_page(model):
     st.session_state.edited = builder.show(model, analyze(model), "v")
 
 
+def with_editor(app):
+    """Unfold the layer editor, as a click on its header does."""
+    app.session_state["builder_edit_open"] = True
+    return app.run()
+
+
+def test_the_layer_editor_is_folded_for_plain_stacks_and_open_for_other_models():
+    app = start(builder_page, MLP["model"])
+    assert app.button(key="mlp_v_plus_0")  # Quick MLP edits a plain stack...
+    assert not [w for w in app.selectbox if (w.key or "").startswith(("palette_", "builder_pick"))]  # ...editor folded
+    with_editor(app)
+    assert app.selectbox(key="palette_type_v").value and app.selectbox(key="builder_pick_v").value == "out"
+    app = start(builder_page, CNN)
+    assert app.selectbox(key="palette_type_v") and app.selectbox(key="builder_pick_v")
+
+
 def test_the_builder_selects_the_output_first_then_what_the_user_picks():
     model = MLP["model"]
-    app = start(builder_page, model)
+    app = with_editor(start(builder_page, model))
     assert app.session_state["builder_selected"] == "out"
     assert app.selectbox(key="builder_pick_v").value == "out"
     app.selectbox(key="builder_pick_v").set_value("h2").run()
@@ -515,7 +531,7 @@ def test_clicking_a_node_in_the_diagram_selects_it():
 
 def test_the_builder_returns_palette_inspector_and_quick_mlp_edits():
     model = PLAYGROUND
-    app = start(builder_page, model)
+    app = with_editor(start(builder_page, model))
     app.selectbox(key="builder_pick_v").set_value("h1").run()
     app.selectbox(key="palette_type_v").set_value("Dropout").run()
     app.button(key="palette_add_v").click().run()
@@ -523,7 +539,7 @@ def test_the_builder_returns_palette_inspector_and_quick_mlp_edits():
     assert app.session_state["edited"] == edited
     assert app.session_state["builder_selected"] == new_id  # the new node is selected
 
-    app = start(builder_page, model)
+    app = with_editor(start(builder_page, model))
     app.number_input(key="inspect_v_out_out_features").set_value(2).run()
     assert app.session_state["edited"] == set_params(model, "out", {"out_features": 2})
 

@@ -75,6 +75,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     finally:
         other.close()
 
+    page.get_by_text("Edit layers: add, change, move, delete").click()  # folded while Quick MLP applies
     pick(page, "Add layer", "convolution · Conv2d")
     button(page, "Add Conv2d after out").click()
     page.get_by_text("Train is off until the experiment is valid").wait_for(timeout=30_000)
