@@ -33,19 +33,7 @@ def show() -> None:
     link_problems = workspace.start()
     hidden = classroom.hidden()
     raw = workspace.current()
-
-    title, undo, redo = st.columns([8, 1, 1])
-    title.title("NeuroLoom")
-    if undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo"):
-        workspace.undo()
-        st.rerun()
-    if redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo"):
-        workspace.redo()
-        st.rerun()
-    if "text" not in hidden:
-        st.caption("Build a neural network, watch it learn, take the code with you.")
-        if raw.get("title"):
-            st.markdown(f"**{raw['title']}**" + (f" · {raw['description']}" if raw.get("description") else ""))
+    header = st.container()  # drawn last, so Undo and the title follow a change made below
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
 
@@ -53,16 +41,14 @@ def show() -> None:
                           lambda: analyze(raw.get("model")))
     experiment, problems = check_experiment(raw)
 
-    with st.sidebar:
-        with guard("presets"):
-            preset = gallery.show()
-            if preset is not None:
-                _commit(preset)
-        if "share" not in hidden:
-            with guard("share"):
-                uploaded = share_panel.show(raw, classroom.flags(), workspace.key_of(raw))
-                if uploaded is not None:
-                    _commit(uploaded)
+    def live_lr(rate: float) -> str:
+        """A new learning rate goes on in this same run (it applies live while training): no
+        second page run, which is what a person would wait for."""
+        nonlocal raw, experiment, problems
+        workspace.commit({**raw, "training": {**(raw.get("training") or {}), "lr": rate}})
+        raw = workspace.current()
+        experiment, problems = check_experiment(raw)
+        return workspace.key_of(raw.get("training"))
 
     data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
     with data_column:
@@ -75,7 +61,7 @@ def show() -> None:
         if "training" not in hidden:
             st.subheader("Training")
             with guard("training"):
-                training = training_panel.show(raw.get("training"), workspace.key_of(raw.get("training")))
+                training = training_panel.show(raw.get("training"), workspace.key_of(raw.get("training")), live_lr)
                 if training is not None:
                     _commit({**raw, "training": training})
     with build_column:
@@ -100,6 +86,34 @@ def show() -> None:
                 with exports, guard("export"):
                     export_panel.show(experiment, run_panel.current(raw), raw)
 
+    with header:
+        _header(raw, hidden)
+    with st.sidebar:
+        with guard("presets"):
+            preset = gallery.show()
+            if preset is not None:
+                _commit(preset)
+        if "share" not in hidden:
+            with guard("share"):
+                uploaded = share_panel.show(raw, classroom.flags(), workspace.key_of(raw))
+                if uploaded is not None:
+                    _commit(uploaded)
+
     code = encode(raw)
     if st.query_params.get("e") != code:
         st.query_params["e"] = code  # the page's URL always holds the whole experiment
+
+
+def _header(raw: dict, hidden: set[str]) -> None:
+    title, undo, redo = st.columns([8, 1, 1])
+    title.title("NeuroLoom")
+    if undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo"):
+        workspace.undo()
+        st.rerun()
+    if redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo"):
+        workspace.redo()
+        st.rerun()
+    if "text" not in hidden:
+        st.caption("Build a neural network, watch it learn, take the code with you.")
+        if raw.get("title"):
+            st.markdown(f"**{raw['title']}**" + (f" · {raw['description']}" if raw.get("description") else ""))

@@ -3,11 +3,13 @@ batch size, epochs, regularization, schedule and clipping. Returns an edited sec
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
 from components.param_widgets import widget
+from components.workspace import key_of
 from engine.training.config import FIELDS, LR_LADDER
 
 MAIN = ("loss", "optimizer", "batch_size", "epochs")
@@ -15,39 +17,59 @@ MORE = ("momentum", "weight_decay", "regularization", "reg_rate", "lr_schedule",
         "grad_clip", "seed", "device")
 
 
-def show(training: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
+def show(training: dict[str, Any] | None, version: str,
+         live_lr: Callable[[float], str] | None = None) -> dict[str, Any] | None:
+    """`live_lr(rate)`: applies a new learning rate (the only change) at once and returns the
+    experiment's new `version`; the panel then redraws its two rate inputs in place instead of
+    the page running again. Without it, every change is returned."""
     training = dict(training or {})
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
-    key = f"training_{version}"
+    # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
+    # inputs on the rest: a new rate re-creates two widgets, not the whole panel
+    rest = f"training_{key_of({k: v for k, v in training.items() if k != 'lr'})}"
     edited = dict(training)
-    lr = current["lr"]
+    slot = st.empty()
+    with slot.container():
+        lr = _learning_rate(current["lr"], f"training_{version}")
+    if lr != current["lr"]:
+        edited["lr"] = lr
+    columns = st.columns(2)
+    for i, field in enumerate(MAIN):
+        with columns[i % 2]:
+            if field == "batch_size":
+                full = st.checkbox("full batch", value=current[field] == "full", key=f"{rest}_full")
+                value = "full" if full else widget(field, FIELDS["epochs"], current[field] if current[field] != "full" else 10,
+                                                   f"{rest}_{field}", label="batch size")
+            else:
+                value = widget(field, FIELDS[field], current[field], f"{rest}_{field}")
+        if value != current[field]:
+            edited[field] = value
+    more = st.expander("more: regularization, schedule, clipping, seed, device", key="training_more_open",
+                       on_change="rerun")
+    if more.open:  # folded fields are not drawn (each costs time on every rerun)
+        with more:
+            for field in MORE:
+                value = widget(field, FIELDS[field], current[field], f"{rest}_{field}")
+                if value != current[field]:
+                    edited[field] = value
+    if edited == training:
+        return None
+    if live_lr is not None and {k: v for k, v in edited.items() if k != "lr"} == \
+            {k: v for k, v in training.items() if k != "lr"}:
+        new_version = live_lr(edited["lr"])
+        with slot.container():  # the same place, new keys: both inputs show the new rate
+            _learning_rate(edited["lr"], f"training_{new_version}")
+        for suffix in ("_lr_ladder", "_lr_free"):  # forget the replaced inputs: an undo brings their keys back
+            st.session_state.pop(f"training_{version}{suffix}", None)
+        return None
+    return edited
+
+
+def _learning_rate(lr: float, key: str) -> float:
+    """The Playground's ladder of rates (with the current one on it) and a field for any rate."""
     ladder = sorted({*LR_LADDER, lr})
     picked = st.select_slider("learning rate", ladder, value=lr, key=f"{key}_lr_ladder",
                               help="applies live while training, from the next step")
     typed = st.number_input("learning rate (any value)", min_value=1e-6, max_value=100.0, value=float(lr),
                             format="%g", key=f"{key}_lr_free")
-    if picked != lr:
-        edited["lr"] = picked
-    elif typed != lr:
-        edited["lr"] = typed
-    columns = st.columns(2)
-    for i, field in enumerate(MAIN):
-        with columns[i % 2]:
-            if field == "batch_size":
-                full = st.checkbox("full batch", value=current[field] == "full", key=f"{key}_full")
-                value = "full" if full else widget(field, FIELDS["epochs"], current[field] if current[field] != "full" else 10,
-                                                   f"{key}_{field}", label="batch size")
-            else:
-                value = widget(field, FIELDS[field], current[field], f"{key}_{field}")
-        if value != current[field]:
-            edited[field] = value
-    more = st.expander("more: regularization, schedule, clipping, seed, device", key="training_more_open",
-                       on_change="rerun")
-    if not more.open:
-        return edited if edited != training else None  # folded fields are not drawn (each costs every rerun)
-    with more:
-        for field in MORE:
-            value = widget(field, FIELDS[field], current[field], f"{key}_{field}")
-            if value != current[field]:
-                edited[field] = value
-    return edited if edited != training else None
+    return picked if picked != lr else typed

@@ -210,6 +210,36 @@ def test_the_learning_rate_from_the_ladder_or_typed():
     assert by_key(app.select_slider, "training_", "_lr_ladder").value == 0.05  # a typed rate joins the ladder
 
 
+def live_training_page(initial):
+    import streamlit as st
+
+    from components import training_panel
+    from components.workspace import key_of
+
+    st.session_state.setdefault("training", initial)
+    st.session_state.setdefault("live", [])
+
+    def live_lr(rate):
+        st.session_state.live.append(rate)
+        st.session_state.training = {**st.session_state.training, "lr": rate}
+        return key_of(st.session_state.training)
+
+    st.session_state.returned = training_panel.show(st.session_state.training, key_of(st.session_state.training),
+                                                    live_lr)
+
+
+def test_a_new_learning_rate_alone_applies_live_and_redraws_both_inputs():
+    training = copy.deepcopy(PLAYGROUND["training"])
+    app = start(live_training_page, training)
+    by_key(app.number_input, "training_", "_lr_free").set_value(0.05).run()
+    assert app.session_state["live"] == [0.05] and app.session_state["returned"] is None
+    assert by_key(app.select_slider, "training_", "_lr_ladder").value == 0.05
+    app.run()  # the next run keeps the same two inputs
+    assert by_key(app.number_input, "training_", "_lr_free").value == 0.05 and app.session_state["live"] == [0.05]
+    by_key(app.selectbox, "training_", "_optimizer").set_value("sgd").run()  # anything else is returned
+    assert app.session_state["returned"] == {**training, "lr": 0.05, "optimizer": "sgd"}
+
+
 def test_full_batch_batch_size_and_the_settings_under_more():
     training = copy.deepcopy(PLAYGROUND["training"])
     app = start(training_page, training)
