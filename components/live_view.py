@@ -19,6 +19,7 @@ from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
 NO_BAR = {"displayModeBar": False}
+CURVE_POINTS = 500
 CHART_HZ = 1.0  # chart redraws per second while training; the numbers update on every poll
 
 
@@ -36,7 +37,12 @@ def _fixed_or_none(fig: go.Figure | None) -> go.Figure | None:
 
 
 def curves(history: list[dict]) -> go.Figure:
-    """Train and test loss per epoch, with test accuracy (or R²) on a second axis."""
+    """Train and test loss per epoch, with test accuracy (or R²) on a second axis. A long run is
+    drawn from at most CURVE_POINTS evenly spaced epochs (and the last): the chart would otherwise
+    grow by thousands of points a minute, and with it every redraw."""
+    if len(history) > CURVE_POINTS:
+        stride = -(-len(history) // CURVE_POINTS)
+        history = history[::stride] + ([history[-1]] if (len(history) - 1) % stride else [])
     epochs = [h["epoch"] for h in history]
     traces = [
         go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="train loss", line={"color": POSITIVE}),
@@ -68,7 +74,8 @@ def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bo
             z = z * 2 - 1  # P(positive) onto the Playground's [-1, 1] colour scale
         if discrete:
             z = np.sign(z)
-        heat = go.Heatmap(x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip", zsmooth="fast")
+        # float32: half the bytes to send and decode on every redraw, and no difference on screen
+        heat = go.Heatmap(x=axis, y=axis, z=z.astype(np.float32), zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip", zsmooth="fast")
     else:
         classes = np.asarray(grid["class"])
         scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]

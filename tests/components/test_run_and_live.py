@@ -14,7 +14,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, NEGATIVE, POSITIVE, point_colours, preview
-from components.live_view import CHART_HZ
+from components.live_view import CHART_HZ, CURVE_POINTS, curves
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
@@ -323,6 +323,15 @@ def test_live_charts_are_redrawn_at_most_a_few_times_a_second(planar):
 
 
 # -- charts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("epochs", [CURVE_POINTS, CURVE_POINTS + 1, 7 * CURVE_POINTS + 3])
+def test_a_long_run_is_drawn_from_a_bounded_number_of_points_first_and_last_kept(epochs):
+    history = [{"epoch": e, "train_loss": 1 / e, "test_loss": 2 / e, "test_accuracy": None} for e in range(1, epochs + 1)]
+    train = curves(history).data[0]
+    assert len(train.x) <= CURVE_POINTS + 1
+    assert train.x[0] == 1 and train.x[-1] == epochs and list(train.x) == sorted(set(train.x))
+    assert all(y == 1 / x for x, y in zip(train.x, train.y, strict=True))  # real epochs, real values
 
 
 def test_point_colours_follow_the_task():
