@@ -13,7 +13,16 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from components import gradient_view, network_view
-from components.charts import CLASS_COLOURS, DIVERGING, NEGATIVE, POSITIVE, points_trace, square_layout
+from components.charts import (
+    CLASS_COLOURS,
+    DIVERGING,
+    LEVELS,
+    NEGATIVE,
+    POSITIVE,
+    levels,
+    points_trace,
+    square_layout,
+)
 from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
@@ -74,10 +83,10 @@ def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bo
             z = z * 2 - 1  # P(positive) onto the Playground's [-1, 1] colour scale
         if discrete:
             z = np.sign(z)
-        # float32: half the bytes to send and decode on every redraw, and no difference on screen
-        heat = go.Heatmap(x=axis, y=axis, z=z.astype(np.float32), zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip", zsmooth="fast")
+        heat = go.Heatmap(x=axis, y=axis, z=levels(z), zmin=0, zmax=LEVELS, colorscale=DIVERGING, showscale=False,
+                          hoverinfo="skip", zsmooth="fast")
     else:
-        classes = np.asarray(grid["class"])
+        classes = np.asarray(grid["class"], dtype=np.uint8)  # class numbers: one byte each
         scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]
         heat = go.Heatmap(x=axis, y=axis, z=classes, zmin=0, zmax=len(CLASS_COLOURS) - 1, colorscale=scale,
                           opacity=0.45 if discrete else None, showscale=False, hoverinfo="skip")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from components.charts import DIVERGING, NEGATIVE, POSITIVE
+from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels
 from engine.data.planar import features
 from engine.registry import REGISTRY
 from engine.training.visuals import NEURON_SIZE, plane_grid
@@ -56,7 +56,7 @@ def figure(visuals: dict, node_types: dict[str, str], feature_names: tuple[str, 
     axis = np.linspace(-SIDE / 2, SIDE / 2, NEURON_SIZE)
     for col, pics in enumerate(stack):
         for (x, y), picture in zip(centres[col], pics, strict=False):
-            fig.add_trace(go.Heatmap(x=x + axis, y=y + axis, z=picture.astype(np.float32), zmin=-1, zmax=1, colorscale=DIVERGING,
+            fig.add_trace(go.Heatmap(x=x + axis, y=y + axis, z=levels(picture), zmin=0, zmax=LEVELS, colorscale=DIVERGING,
                                      showscale=False, hoverinfo="skip"))
     labels = ["inputs", *[act for _, act in layers[:-1]], "output"]
     tallest = max(len(p) for p in stack)

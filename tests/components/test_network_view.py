@@ -7,7 +7,7 @@ import json
 import numpy as np
 
 from components import network_view
-from components.charts import NEGATIVE, POSITIVE
+from components.charts import LEVELS, NEGATIVE, POSITIVE
 from engine import load_experiment
 from engine.training.session import Session
 from engine.training.visuals import all_visuals
@@ -36,7 +36,7 @@ def test_every_neuron_gets_its_picture_and_every_weight_a_link():
     assert (POSITIVE in colours) == bool((weights > 0).any() or (session.model.h2.weight > 0).any().item())
     widest = max(links, key=lambda t: t.line.width)
     assert widest.line.width == max(network_view.WIDTHS)  # the largest weight draws the widest link
-    assert all(np.abs(np.asarray(s.z)).max() <= 1.0 + 1e-6 for s in squares)
+    assert all((s.zmin, s.zmax) == (0, LEVELS) and np.asarray(s.z).dtype == np.uint8 for s in squares)
 
 
 def test_only_plain_stacks_get_the_network_picture():

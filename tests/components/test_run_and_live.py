@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
-from components.charts import DIVERGING, NEGATIVE, POSITIVE, point_colours, preview
+from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
 from components.live_view import CHART_HZ, CURVE_POINTS, curves
 from engine import load_experiment
 from engine.data import check_data, make_dataset
@@ -25,6 +25,16 @@ from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
 SESSION = "test session id"  # AppTest's session id: the run panel's trainer is cached under it
+
+
+HALF_SHADE = 1.001 / LEVELS  # half a shade on [-1, 1]: how far a sent heatmap value may be from the true one
+
+
+def shades(heatmap: dict) -> np.ndarray:
+    """A live heatmap's values back on [-1, 1] (they are sent as 256 shades)."""
+    z = np.asarray(heatmap["z"], dtype=float)
+    assert heatmap["zmin"] == 0 and heatmap["zmax"] == LEVELS
+    return z / LEVELS * 2 - 1
 
 
 def tiny(epochs: int = 3, **training) -> dict:
@@ -241,7 +251,7 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
     heat, points = drawn["live_boundary"]["data"]
     expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1  # P(positive) on [-1, 1]
     assert np.asarray(heat["z"]).shape == (BOUNDARY_SIZE, BOUNDARY_SIZE)
-    assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
+    assert np.allclose(shades(heat), expected, atol=HALF_SHADE)
     assert len(points["x"]) == len(dataset.points_train)
 
     network = drawn["live_neurons"]  # a plain stack: the Playground's network picture
@@ -250,8 +260,8 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
     squares = [t for t in network["data"] if t["type"] == "heatmap"]
     widths = [len(snapshot.visuals["neurons"][a]) for a in activations]
     assert len(squares) == len(dataset.info.features) + sum(widths) + 1
-    hidden = np.asarray(squares[len(dataset.info.features)]["z"], dtype=float)
-    assert np.abs(hidden).max() == pytest.approx(1.0, abs=1e-6)  # each layer scaled to its largest value
+    hidden = shades(squares[len(dataset.info.features)])
+    assert np.abs(hidden).max() == pytest.approx(1.0, abs=HALF_SHADE)  # each layer scaled to its largest value
 
 
 def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
@@ -262,8 +272,8 @@ def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
     assert [t["type"] for t in traces] == ["heatmap", "scatter", "scatter"]
     assert [len(t["x"]) for t in traces[1:]] == [len(dataset.points_train), len(dataset.points_test)]
     app.toggle(key="live_discrete").set_value(True).run()
-    z = np.asarray(figures(app)["live_boundary"]["data"][0]["z"], dtype=float)
-    assert set(np.unique(z)) <= {-1.0, 0.0, 1.0}
+    z = shades(figures(app)["live_boundary"]["data"][0])
+    assert np.allclose(np.abs(z[np.abs(z) > HALF_SHADE]), 1.0)  # -1, 0 or 1 only
 
 
 def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
@@ -276,7 +286,7 @@ def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
     heat, _, test_points = figures(app)["live_boundary"]["data"]
     assert len(test_points["x"]) == len(dataset.points_test)
     expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1
-    assert np.allclose(np.asarray(heat["z"], dtype=float), expected, atol=1e-6)
+    assert np.allclose(shades(heat), expected, atol=HALF_SHADE)
 
 
 def test_gradient_sizes_per_layer_on_request(planar, digits):
@@ -332,6 +342,12 @@ def test_a_long_run_is_drawn_from_a_bounded_number_of_points_first_and_last_kept
     assert len(train.x) <= CURVE_POINTS + 1
     assert train.x[0] == 1 and train.x[-1] == epochs and list(train.x) == sorted(set(train.x))
     assert all(y == 1 / x for x, y in zip(train.x, train.y, strict=True))  # real epochs, real values
+
+
+def test_heatmap_values_travel_as_256_shades():
+    assert list(levels([-1, 0, 1, -7, 7, float("nan")])) == [0, 128, LEVELS, 0, LEVELS, 128]
+    assert list(levels([0, 0.5, 1], low=0, high=1)) == [0, 128, LEVELS]
+    assert levels(np.linspace(-1, 1, 9)).dtype == np.uint8
 
 
 def test_point_colours_follow_the_task():
