@@ -24,7 +24,7 @@ from engine.training.trainer import ENDED, FAILED, IDLE, Snapshot, Trainer
 
 REPLY_TIMEOUT_S = 30.0  # longer than any single command takes; a silent process is a dead one
 CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
-NICENESS = 19  # the lowest priority: the page and the browser answer first, training takes what is left
+NICENESS = 5  # the page answers first; training takes the rest of the CPU
 THREADS = env_int("NEUROLOOM_TRAINING_THREADS", 1)
 
 _context = None
