@@ -16,7 +16,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.browser import ROOT, boundary_traces, launch_chromium, serve_app, train_loss, wait_until
+from benchmarks.browser import ROOT, boundary_traces, launch_chromium, serve_app, wait_until
 from engine.share import encode
 
 # Count how often the epoch counter changes, sampled every animation frame, for `ms` milliseconds.
@@ -52,7 +52,9 @@ def percentile(values: list[float], q: float) -> float:
 # A widget change's latency as a person sees it: from the input event (click, or Enter in a
 # field) to the first animation frame whose page shows the change. Both ends are read in the
 # page, so the time Playwright spends finding and checking the element is not counted.
+FIRST_POINT = "the first loss point"
 _ARM = """(expected) => {
+    const FIRST_POINT = '""" + FIRST_POINT + """';
     window.__inputAt = null;
     const mark = e => { if (window.__inputAt === null) window.__inputAt = e.timeStamp; };
     document.addEventListener('click', mark, {capture: true, once: true});
@@ -66,7 +68,15 @@ _ARM = """(expected) => {
     };
     const captions = () => Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
         .map(c => c.innerText).join('\\n');
-    const shown = () => typeof expected === 'number' ? boundaryTraces() === expected : captions().includes(expected);
+    const lossPoints = () => {
+        for (const el of document.querySelectorAll('.js-plotly-plot')) {
+            const train = (el._fullData || []).find(t => t.name === 'train loss');
+            if (train && train.y && train.y.length) return train.y.length;
+        }
+        return 0;
+    };
+    const shown = () => expected === FIRST_POINT ? lossPoints() > 0
+        : typeof expected === 'number' ? boundaryTraces() === expected : captions().includes(expected);
     window.__shown = (async () => {
         const give_up = performance.now() + 30000;
         while (window.__inputAt === null || !shown()) {
@@ -79,8 +89,8 @@ _ARM = """(expected) => {
 
 
 def seen_after(page, expected, act) -> float:
-    """Seconds from the input `act` makes until the page shows `expected` (a boundary trace count
-    or a caption text)."""
+    """Seconds from the input `act` makes until the page shows `expected` (a boundary trace count,
+    a caption text, or FIRST_POINT)."""
     page.evaluate(_ARM, expected)
     act()
     ms = page.evaluate("() => window.__shown")
@@ -128,10 +138,7 @@ def main() -> None:
         wait_until(lambda: train.is_enabled(), what="the Train button")
         load = time.perf_counter() - start
 
-        start = time.perf_counter()
-        train.click()
-        wait_until(lambda: train_loss(page), what="the first loss point")
-        first_point = time.perf_counter() - start
+        first_point = seen_after(page, FIRST_POINT, train.click)
         wait_until(lambda: boundary_traces(page), what="the decision boundary")
 
         window_s = 3 if args.quick else 6

@@ -107,12 +107,9 @@ def show() -> None:
 def _header(raw: dict, hidden: set[str]) -> None:
     title, undo, redo = st.columns([8, 1, 1])
     title.title("NeuroLoom")
-    if undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo"):
-        workspace.undo()
-        st.rerun()
-    if redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo"):
-        workspace.redo()
-        st.rerun()
+    # callbacks act before the page runs: the page is drawn once, already undone
+    undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo", on_click=workspace.undo)
+    redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=workspace.redo)
     if "text" not in hidden:
         st.caption("Build a neural network, watch it learn, take the code with you.")
         if raw.get("title"):

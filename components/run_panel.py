@@ -85,20 +85,15 @@ def current(raw: dict[str, Any]) -> RemoteTrainer | None:
 
 
 def _controls(trainer: RemoteTrainer, state: str) -> None:
+    # Callbacks act before the page runs: one page run per click, not a run and a rerun
     cols = st.columns(4)
     label = "Resume" if state == PAUSED else "Train"
-    if cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED):
-        trainer.start()
-        st.rerun()
-    if cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING)):
-        trainer.pause()
-        st.rerun()
-    if cols[2].button("Step", key="run_step", disabled=state not in (IDLE, PAUSED), help="train exactly one epoch"):
-        trainer.step()
-        st.rerun()
-    if cols[3].button("Reset", key="run_reset", help="fresh weights, empty history"):
-        trainer.reset()
-        st.rerun()
+    cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED,
+                   on_click=trainer.start)
+    cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING), on_click=trainer.pause)
+    cols[2].button("Step", key="run_step", disabled=state not in (IDLE, PAUSED), help="train exactly one epoch",
+                   on_click=trainer.step)
+    cols[3].button("Reset", key="run_reset", help="fresh weights, empty history", on_click=trainer.reset)
     st.toggle("Log to TensorBoard", key="run_tensorboard", disabled=state != IDLE,
               help=f"from the next run: scalars and weight/gradient histograms under {RUNS.name}/ "
                    f"(view with `tensorboard --logdir {RUNS.name}`)")

@@ -183,6 +183,9 @@ def test_changing_the_setup_while_idle_just_builds_a_new_trainer():
     app.run()
     assert trainer(app) is not old and metrics(app)["Epoch"] == "0 / 4"
     assert not app.info
+    app.button(key="run_step").click().run()  # the buttons act on the new trainer
+    assert wait_until(app, lambda s: s.state == PAUSED).epochs == 4
+    assert trainer(app).snapshot().epoch == 1 and old.snapshot().epoch == 0
 
 
 def test_a_diverging_run_shows_why():
