@@ -192,14 +192,22 @@ def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
 def charts_due() -> bool:
     """Whether the next live call will redraw pictures (so the trainer need only make them then)."""
     cache = st.session_state.get("live_figures", {})
-    return not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= 1 / CHART_HZ
+    return not toggled() and (not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= 1 / CHART_HZ)
+
+
+def toggled() -> bool:
+    """Whether this run answers a click on a boundary toggle: then only that chart is drawn again
+    (from the pictures already here), so the click shows as soon as it can."""
+    _, drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (0.0, None, None))
+    wanted = (st.session_state.get("live_show_test", False), st.session_state.get("live_discrete", False))
+    return drawn_for is not None and tuple(drawn_for[1:]) != wanted
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
          live: bool = False) -> None:
     """Draw the newest snapshot. While `live`, numbers update on every call and charts at most
     CHART_HZ times a second; otherwise everything is drawn fresh."""
-    every = 1 / CHART_HZ if live else 0.0
+    every = (float("inf") if toggled() else 1 / CHART_HZ) if live else 0.0
     snapshot = _with_last_visuals(snapshot, dataset)
     metrics = snapshot.metrics
     # two by two: four across leaves too little room for "1234 / 5000" beside the train panel
