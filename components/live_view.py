@@ -204,10 +204,11 @@ def toggled() -> bool:
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         live: bool = False) -> None:
+         live: bool = False, quiet: bool = False) -> None:
     """Draw the newest snapshot. While `live`, numbers update on every call and charts at most
-    CHART_HZ times a second; otherwise everything is drawn fresh."""
-    every = (float("inf") if toggled() else 1 / CHART_HZ) if live else 0.0
+    CHART_HZ times a second; otherwise everything is drawn fresh. `quiet` (or a boundary toggle
+    just clicked): only charts whose inputs changed are drawn again, so a click shows first."""
+    every = (float("inf") if quiet or toggled() else 1 / CHART_HZ) if live else 0.0
     snapshot = _with_last_visuals(snapshot, dataset)
     metrics = snapshot.metrics
     # two by two: four across leaves too little room for "1234 / 5000" beside the train panel

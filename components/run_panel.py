@@ -102,9 +102,14 @@ def _controls(trainer: RemoteTrainer, state: str) -> None:
 def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
     polling = (state or trainer.state) in (RUNNING, WAITING)
 
+    page_run = [True]  # the call below answers a person; the poll timer's later calls do not
+
     @st.fragment(run_every=POLL_SECONDS if polling else None)
     def live() -> None:
-        snapshot = trainer.snapshot(visuals=not polling or live_view.charts_due())
+        # A page run (a click, a new setting) shows its change first: timed chart redraws wait
+        # for the next poll
+        answering, page_run[0] = page_run[0], False
+        snapshot = trainer.snapshot(visuals=not polling or (not answering and live_view.charts_due()))
         if polling and snapshot.state not in (RUNNING, WAITING):
             st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
         state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
@@ -113,6 +118,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", live=polling)
+        live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", live=polling,
+                       quiet=answering)
 
     live()
