@@ -13,6 +13,12 @@ from benchmarks.browser import boundary_traces, chart_traces, epoch, train_loss,
 pytestmark = pytest.mark.browser
 
 
+def settled(page) -> None:
+    """Wait until the page has finished its run: a dropdown opened mid-run is drawn again under
+    the pointer."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=30_000)
+
+
 def pick(page, label: str, option: str) -> None:
     page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
     page.keyboard.type(option.split(" · ")[-1])  # long lists are virtual: filter first
@@ -76,6 +82,8 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
         other.close()
 
     page.get_by_text("Edit layers: add, change, move, delete").click()  # folded while Quick MLP applies
+    page.get_by_test_id("stSelectbox").filter(has_text="Add layer").wait_for(timeout=30_000)
+    settled(page)
     pick(page, "Add layer", "convolution · Conv2d")
     button(page, "Add Conv2d after out").click()
     page.get_by_text("Train is off until the experiment is valid").wait_for(timeout=30_000)
