@@ -32,17 +32,15 @@ CURVE_POINTS = 500
 CHART_HZ = 1.0  # chart redraws per second while training; the numbers update on every poll
 
 
-def fixed(fig: go.Figure) -> go.Figure:
+def fixed(fig: go.Figure | None) -> go.Figure | None:
     """Fixed margins, wide enough for tick labels and axis titles: plotly.js's automatic margins
-    re-lay the chart out on every update."""
+    re-lay the chart out on every update. No figure (nothing to draw yet) stays None."""
+    if fig is None:
+        return None
     if fig.layout.xaxis.visible is not False:
         second_axis = "yaxis2" in fig.layout and fig.layout["yaxis2"].overlaying is not None
         fig.update_layout(margin={"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45})
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
-
-
-def _fixed_or_none(fig: go.Figure | None) -> go.Figure | None:
-    return None if fig is None else fixed(fig)
 
 
 def curves(history: list[dict]) -> go.Figure:
@@ -229,7 +227,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
         show_test = left.toggle("show test data", key="live_show_test")
         discrete = right.toggle("discretize output", key="live_discrete")
         picture = _throttled("boundary", every, (id(dataset), show_test, discrete),
-                             lambda: _fixed_or_none(boundary(snapshot, dataset, show_test, discrete)))
+                             lambda: fixed(boundary(snapshot, dataset, show_test, discrete)))
         if picture is not None:
             st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
         def pictures():
@@ -250,7 +248,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
     if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
         gradients = _throttled("gradients", every, (id(dataset),),
-                               lambda: _fixed_or_none(gradient_view.figure(snapshot.visuals or {})))
+                               lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
         if gradients is not None:
             st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
         else:

@@ -26,7 +26,7 @@ def show(training: dict[str, Any] | None, version: str,
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
     # inputs on the rest: a new rate re-creates two widgets, not the whole panel
-    rest = f"training_{key_of({k: v for k, v in training.items() if k != 'lr'})}"
+    rest = f"training_{key_of(_without_lr(training))}"
     edited = dict(training)
     slot = st.empty()
     with slot.container():
@@ -54,8 +54,7 @@ def show(training: dict[str, Any] | None, version: str,
                     edited[field] = value
     if edited == training:
         return None
-    if live_lr is not None and {k: v for k, v in edited.items() if k != "lr"} == \
-            {k: v for k, v in training.items() if k != "lr"}:
+    if live_lr is not None and _without_lr(edited) == _without_lr(training):
         new_version = live_lr(edited["lr"])
         with slot.container():  # the same place, new keys: both inputs show the new rate
             _learning_rate(edited["lr"], f"training_{new_version}")
@@ -63,6 +62,10 @@ def show(training: dict[str, Any] | None, version: str,
             st.session_state.pop(f"training_{version}{suffix}", None)
         return None
     return edited
+
+
+def _without_lr(training: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in training.items() if k != "lr"}
 
 
 def _learning_rate(lr: float, key: str) -> float:
