@@ -1,11 +1,10 @@
 """What training looks like while it happens: loss and accuracy curves, the decision boundary
 with the points, each neuron's picture, the confusion matrix or the forecast. Pure drawing:
-the run panel's fragment calls `show` a few times a second with the newest snapshot."""
+while training, the run panel polls `numbers` a few times a second and `charts` once a second."""
 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,7 +28,6 @@ from engine.training.trainer import Snapshot
 
 NO_BAR = {"displayModeBar": False}
 CURVE_POINTS = 500
-CHART_HZ = 1.0  # chart redraws per second while training; the numbers update on every poll
 
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
@@ -141,16 +139,15 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def _throttled(name: str, every_s: float, inputs: tuple, build):
-    """The figure drawn at most every `every_s` seconds (and whenever `inputs` change): the
-    browser redraws a chart only when its figure changes, and redrawing plotly charts is what
-    a live view spends its time on. Owns the session key `live_figures`."""
+def _kept(name: str, quiet: bool, inputs: tuple, build):
+    """The figure drawn again, unless `quiet` and its inputs are unchanged: then the one already
+    in the page is sent as it was (the browser redraws a chart only when its figure changes).
+    Owns the session key `live_figures`."""
     cache = st.session_state.setdefault("live_figures", {})
-    drawn_at, drawn_for, figure = cache.get(name, (0.0, None, None))
-    now = time.monotonic()
-    if figure is None or drawn_for != inputs or now - drawn_at >= every_s:
+    drawn_for, figure = cache.get(name, (None, None))
+    if figure is None or drawn_for != inputs or not quiet:
         figure = build()
-        cache[name] = (now, inputs, figure)
+        cache[name] = (inputs, figure)
     return figure
 
 
@@ -187,27 +184,24 @@ def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
     return dataclasses.replace(snapshot, visuals=visuals) if kept_for == id(dataset) else snapshot
 
 
-def charts_due() -> bool:
-    """Whether the next live call will redraw pictures (so the trainer need only make them then)."""
-    cache = st.session_state.get("live_figures", {})
-    return not toggled() and (not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= 1 / CHART_HZ)
-
-
 def toggled() -> bool:
     """Whether this run answers a click on a boundary toggle: then only that chart is drawn again
     (from the pictures already here), so the click shows as soon as it can."""
-    _, drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (0.0, None, None))
+    drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (None, None))
     wanted = (st.session_state.get("live_show_test", False), st.session_state.get("live_discrete", False))
     return drawn_for is not None and tuple(drawn_for[1:]) != wanted
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         live: bool = False, quiet: bool = False) -> None:
-    """Draw the newest snapshot. While `live`, numbers update on every call and charts at most
-    CHART_HZ times a second; otherwise everything is drawn fresh. `quiet` (or a boundary toggle
-    just clicked): only charts whose inputs changed are drawn again, so a click shows first."""
-    every = (float("inf") if quiet or toggled() else 1 / CHART_HZ) if live else 0.0
-    snapshot = _with_last_visuals(snapshot, dataset)
+         quiet: bool = False) -> None:
+    """The numbers and the charts of one snapshot (the run panel polls them apart, at two rates)."""
+    numbers(snapshot)
+    charts(snapshot, history, dataset, node_types, key, quiet)
+
+
+def numbers(snapshot: Snapshot) -> None:
+    """Epoch, losses and accuracy, speed and learning rate: a handful of elements, cheap to send
+    several times a second."""
     metrics = snapshot.metrics
     # two by two: four across leaves too little room for "1234 / 5000" beside the train panel
     top, bottom = st.columns(2), st.columns(2)
@@ -219,22 +213,33 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     elif metrics.get("test_r2") is not None:
         bottom[1].metric("Test R²", f"{metrics['test_r2']:.3f}")
     st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
+
+
+def charts(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
+           quiet: bool = False) -> None:
+    """The curves and pictures of one snapshot. `quiet` (a run that answers a person, or a
+    boundary toggle just clicked): only charts whose inputs changed are drawn again, from the
+    newest pictures already here, so the click shows as soon as it can."""
+    quiet = quiet or toggled()
+    snapshot = _with_last_visuals(snapshot, dataset)
     if history:
-        figure = _throttled("curves", every, (len(history) > 0,), lambda: fixed(curves(history)))
+        figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)))
         st.plotly_chart(figure, key=f"{key}_curves", config=NO_BAR)
+    else:  # a new run: its first curve must not be the last run's, kept
+        st.session_state.setdefault("live_figures", {}).pop("curves", None)
     if dataset.info.kind == "planar":
         left, right = st.columns(2)
         show_test = left.toggle("show test data", key="live_show_test")
         discrete = right.toggle("discretize output", key="live_discrete")
-        picture = _throttled("boundary", every, (id(dataset), show_test, discrete),
-                             lambda: fixed(boundary(snapshot, dataset, show_test, discrete)))
+        picture = _kept("boundary", quiet, (id(dataset), show_test, discrete),
+                        lambda: fixed(boundary(snapshot, dataset, show_test, discrete)))
         if picture is not None:
             st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
         def pictures():
             network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
             return network if network is not None else fixed(neurons(snapshot, node_types) or go.Figure())
 
-        cells = _throttled("neurons", every, (tuple(node_types.items()),), pictures)
+        cells = _kept("neurons", quiet, (tuple(node_types.items()),), pictures)
         if cells is not None and cells.data:
             st.caption("Each neuron's output over the plane (orange negative, blue positive); links show "
                        "the weights: blue positive, orange negative, wider is larger")
@@ -243,12 +248,11 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
         for name, build in (("forecast", lambda: forecast(snapshot)),
                             ("samples", lambda: samples(snapshot)),
                             ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):
-            figure = _throttled(name, every, (id(dataset),), build)
+            figure = _kept(name, quiet, (id(dataset),), build)
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
     if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
-        gradients = _throttled("gradients", every, (id(dataset),),
-                               lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
+        gradients = _kept("gradients", quiet, (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
         if gradients is not None:
             st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
         else:

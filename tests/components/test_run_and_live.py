@@ -14,7 +14,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
-from components.live_view import CHART_HZ, CURVE_POINTS, curves
+from components.live_view import CURVE_POINTS, curves
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
@@ -226,19 +226,18 @@ def digits():
     return train(raw)
 
 
-def live_page(run, live):
+def live_page(run):
     import streamlit as st
 
     from components import live_view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
-    live_view.show(snapshot, history, dataset, node_types, key="live", live=live,
-                   quiet=st.session_state.get("quiet", False))
+    live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False))
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
     snapshot, history, dataset, node_types = planar
-    app = start(live_page, planar, False)
+    app = start(live_page, planar)
     shown = metrics(app)
     assert shown["Epoch"] == f"{snapshot.epoch} / {snapshot.epochs}" == "2 / 2"
     assert shown["Train loss"] == f"{snapshot.metrics['train_loss']:.4f}"
@@ -270,7 +269,7 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
 
 def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
     _, _, dataset, _ = planar
-    app = start(live_page, planar, False)
+    app = start(live_page, planar)
     app.toggle(key="live_show_test").set_value(True).run()
     traces = figures(app)["live_boundary"]["data"]
     assert [t["type"] for t in traces] == ["heatmap", "scatter", "scatter"]
@@ -282,14 +281,12 @@ def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
 
 def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
     snapshot, history, dataset, node_types = planar
-    app = start(live_page, planar, True)
+    app = start(live_page, (snapshot, history[:2], dataset, node_types))
     assert len(figures(app)["live_boundary"]["data"]) == 2
     between_redraws = dataclasses.replace(snapshot, visuals=None)  # the trainer sends no pictures then
     app.session_state["run"] = (between_redraws, history, dataset, node_types)
-    drawn = app.session_state["live_figures"]
-    drawn["curves"] = (0.0, *drawn["curves"][1:])  # overdue: a timed poll would draw it again
     app.toggle(key="live_show_test").set_value(True).run()
-    assert app.session_state["live_figures"]["curves"][0] == 0.0  # the click redraws only what it changed
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the click redraws only what it changed
     heat, _, test_points = figures(app)["live_boundary"]["data"]
     assert len(test_points["x"]) == len(dataset.points_test)
     expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1
@@ -298,7 +295,7 @@ def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
 
 def test_gradient_sizes_per_layer_on_request(planar, digits):
     snapshot, _, _, node_types = planar
-    app = start(live_page, planar, False)
+    app = start(live_page, planar)
     assert "live_gradients" not in figures(app)  # off by default: one chart less to redraw
     app.toggle(key="live_show_gradients").set_value(True).run()
     (bars,) = figures(app)["live_gradients"]["data"]
@@ -306,14 +303,14 @@ def test_gradient_sizes_per_layer_on_request(planar, digits):
     assert list(bars["x"]) == [n for n in node_types if n in stats] == ["h1", "h2", "out"]  # input side first
     assert np.allclose(bars["y"], [stats[n]["grad_norm"] for n in bars["x"]])
     assert figures(app)["live_gradients"]["layout"]["yaxis"]["type"] == "log"
-    one_layer = start(live_page, digits, False)  # a single layer with weights: nothing to compare
+    one_layer = start(live_page, digits)  # a single layer with weights: nothing to compare
     one_layer.toggle(key="live_show_gradients").set_value(True).run()
     assert "live_gradients" not in figures(one_layer) and not one_layer.exception
 
 
 def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_matrix(digits):
     snapshot, _, dataset, _ = digits
-    app = start(live_page, digits, False)
+    app = start(live_page, digits)
     drawn = figures(app)
     assert set(drawn) == {"live_curves", "live_samples", "live_confusion"}
     assert [t.key for t in app.toggle] == ["live_show_gradients"]  # no plane, no plane toggles
@@ -326,21 +323,42 @@ def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_
     assert metrics(app)["Test accuracy"] == f"{correct * 100:.1f} %"  # the matrix agrees with the metric
 
 
-def test_live_charts_are_redrawn_at_most_a_few_times_a_second(planar):
+def test_a_quiet_run_redraws_only_the_charts_whose_inputs_changed(planar):
     snapshot, history, dataset, node_types = planar
-    app = start(live_page, (snapshot, history[:2], dataset, node_types), True)
+    app = start(live_page, (snapshot, history[:2], dataset, node_types))
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2
-    app.session_state["run"] = planar  # a newer snapshot, within 1/CHART_HZ seconds
+    app.session_state["run"] = planar  # a newer snapshot
+    app.session_state["quiet"] = True  # a page run that answers a click while training
     app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the chart waits
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the chart waits for its poll
     assert metrics(app)["Epoch"] == "2 / 2"  # the numbers do not
-    time.sleep(1 / CHART_HZ)
-    app.session_state["quiet"] = True  # a page run that answers a click: overdue charts still wait
-    app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2
-    app.session_state["quiet"] = False  # the next poll
+    app.session_state["quiet"] = False  # the charts' next poll
     app.run()
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
+
+
+def test_a_new_run_never_shows_the_last_runs_curve(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, planar)
+    app.session_state["run"] = (snapshot, [], dataset, node_types)  # Reset: no history yet
+    app.run()
+    assert "live_curves" not in figures(app)
+    app.session_state["run"] = (snapshot, history[:1], dataset, node_types)  # its first epoch
+    app.session_state["quiet"] = True
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1
+
+
+def numbers_page(run):
+    from components import live_view
+
+    live_view.numbers(run[0])
+
+
+def test_the_frequent_poll_sends_the_numbers_alone(planar):
+    app = start(numbers_page, planar)
+    assert metrics(app)["Epoch"] == "2 / 2" and "learning rate" in texts(app)
+    assert not figures(app) and not app.toggle  # charts and their toggles wait for the charts' poll
 
 
 # -- charts ----------------------------------------------------------------------------------
