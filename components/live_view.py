@@ -1,10 +1,11 @@
 """What training looks like while it happens: loss and accuracy curves, the decision boundary
 with the points, each neuron's picture, the confusion matrix or the forecast. Pure drawing:
-while training, the run panel polls `numbers` a few times a second and `charts` once a second."""
+the run panel's fragment calls `show` a few times a second with the newest snapshot."""
 
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import plotly.graph_objects as go
@@ -139,15 +140,16 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def _kept(name: str, quiet: bool, inputs: tuple, build):
-    """The figure drawn again, unless `quiet` and its inputs are unchanged: then the one already
-    in the page is sent as it was (the browser redraws a chart only when its figure changes).
-    Owns the session key `live_figures`."""
+def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float = 0.0):
+    """The figure drawn again when its inputs changed, or when not `quiet` and at least `every_s`
+    seconds after its last drawing; otherwise the one already in the page is sent as it was (the
+    browser redraws a chart only when its figure changes). Owns the session key `live_figures`."""
     cache = st.session_state.setdefault("live_figures", {})
-    drawn_for, figure = cache.get(name, (None, None))
-    if figure is None or drawn_for != inputs or not quiet:
+    drawn_at, drawn_for, figure = cache.get(name, (0.0, None, None))
+    now = time.monotonic()
+    if figure is None or drawn_for != inputs or (not quiet and now - drawn_at >= every_s):
         figure = build()
-        cache[name] = (inputs, figure)
+        cache[name] = (now, inputs, figure)
     return figure
 
 
@@ -184,62 +186,70 @@ def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
     return dataclasses.replace(snapshot, visuals=visuals) if kept_for == id(dataset) else snapshot
 
 
+def charts_due(every_s: float) -> bool:
+    """Whether the next call will draw some chart again (so the trainer need only make pictures then)."""
+    cache = st.session_state.get("live_figures", {})
+    return not toggled() and (not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= every_s)
+
+
 def toggled() -> bool:
     """Whether this run answers a click on a boundary toggle: then only that chart is drawn again
     (from the pictures already here), so the click shows as soon as it can."""
-    drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (None, None))
+    _, drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (0.0, None, None))
     wanted = (st.session_state.get("live_show_test", False), st.session_state.get("live_discrete", False))
     return drawn_for is not None and tuple(drawn_for[1:]) != wanted
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         quiet: bool = False) -> None:
-    """The numbers and the charts of one snapshot (the run panel polls them apart, at two rates)."""
-    numbers(snapshot)
-    charts(snapshot, history, dataset, node_types, key, quiet)
-
-
-def numbers(snapshot: Snapshot) -> None:
-    """Epoch, losses and accuracy, speed and learning rate: a handful of elements, cheap to send
-    several times a second."""
-    metrics = snapshot.metrics
-    # two by two: four across leaves too little room for "1234 / 5000" beside the train panel
-    top, bottom = st.columns(2), st.columns(2)
-    top[0].metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
-    top[1].metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
-    bottom[0].metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
-    if metrics.get("test_accuracy") is not None:
-        bottom[1].metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
-    elif metrics.get("test_r2") is not None:
-        bottom[1].metric("Test R²", f"{metrics['test_r2']:.3f}")
-    st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
-
-
-def charts(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-           quiet: bool = False) -> None:
-    """The curves and pictures of one snapshot. `quiet` (a run that answers a person, or a
-    boundary toggle just clicked): only charts whose inputs changed are drawn again, from the
-    newest pictures already here, so the click shows as soon as it can."""
+         quiet: bool = False, every_s: float = 0.0) -> None:
+    """Everything live about one snapshot. Each chart is drawn again at most every `every_s`
+    seconds (and whenever its inputs change); the numbers on every call. `quiet` (a run that
+    answers a person, or a boundary toggle just clicked): only charts whose inputs changed are
+    drawn again, from the newest pictures already here, so the click shows as soon as it can."""
     quiet = quiet or toggled()
     snapshot = _with_last_visuals(snapshot, dataset)
+    _numbers(snapshot)
     if history:
-        figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)))
+        figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)), every_s)
         st.plotly_chart(figure, key=f"{key}_curves", config=NO_BAR)
     else:  # a new run: its first curve must not be the last run's, kept
         st.session_state.setdefault("live_figures", {}).pop("curves", None)
     if dataset.info.kind == "planar":
-        left, right = st.columns(2)
-        show_test = left.toggle("show test data", key="live_show_test")
-        discrete = right.toggle("discretize output", key="live_discrete")
+        # stacked, as in the Playground: a row of columns would be three more elements on every poll
+        show_test = st.toggle("show test data", key="live_show_test")
+        discrete = st.toggle("discretize output", key="live_discrete")
         picture = _kept("boundary", quiet, (id(dataset), show_test, discrete),
-                        lambda: fixed(boundary(snapshot, dataset, show_test, discrete)))
+                        lambda: fixed(boundary(snapshot, dataset, show_test, discrete)), every_s)
         if picture is not None:
             st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
-        def pictures():
+    _pictures(snapshot, dataset, node_types, key, quiet, every_s)
+
+
+def _numbers(snapshot: Snapshot) -> None:
+    """Epoch, losses and accuracy, speed and learning rate."""
+    metrics = snapshot.metrics
+    # two by two: four across leaves too little room for "1234 / 5000" beside the train panel; two
+    # columns of two, not two rows of two columns: every block is sent again on every poll
+    left, right = st.columns(2)
+    left.metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
+    right.metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
+    left.metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
+    if metrics.get("test_accuracy") is not None:
+        right.metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
+    elif metrics.get("test_r2") is not None:
+        right.metric("Test R²", f"{metrics['test_r2']:.3f}")
+    st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
+
+
+def _pictures(snapshot: Snapshot, dataset: Dataset, node_types: dict[str, str], key: str, quiet: bool,
+             every_s: float) -> None:
+    """The neuron view, or the pictures of other tasks, and the gradient sizes."""
+    if dataset.info.kind == "planar":
+        def cells_figure():
             network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
             return network if network is not None else fixed(neurons(snapshot, node_types) or go.Figure())
 
-        cells = _kept("neurons", quiet, (tuple(node_types.items()),), pictures)
+        cells = _kept("neurons", quiet, (tuple(node_types.items()),), cells_figure, every_s)
         if cells is not None and cells.data:
             st.caption("Each neuron's output over the plane (orange negative, blue positive); links show "
                        "the weights: blue positive, orange negative, wider is larger")
@@ -248,11 +258,12 @@ def charts(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types
         for name, build in (("forecast", lambda: forecast(snapshot)),
                             ("samples", lambda: samples(snapshot)),
                             ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):
-            figure = _kept(name, quiet, (id(dataset),), build)
+            figure = _kept(name, quiet, (id(dataset),), build, every_s)
             if figure is not None:
                 st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
     if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
-        gradients = _kept("gradients", quiet, (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
+        gradients = _kept("gradients", quiet, (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})),
+                          every_s)
         if gradients is not None:
             st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
         else:

@@ -17,7 +17,7 @@ from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
 POLL_SECONDS = 0.16  # live numbers about 6 times a second (>= 5 with margin)
-CHART_SECONDS = 1.0  # live charts: redrawing plotly charts is what the browser spends its time on
+CHART_SECONDS = 1.0  # live charts once a second: redrawing plotly charts is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 warm_up()  # once per server, when the page is first imported
 
@@ -101,41 +101,28 @@ def _controls(trainer: RemoteTrainer, state: str) -> None:
 
 
 def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
-    """Two fragments, polled apart: the numbers a few times a second, the charts once a second.
-    Every element of a fragment is sent and drawn again on each of its runs, so the frequent poll
-    is kept to a handful of small elements."""
+    # One polling fragment: in Streamlit 1.67 a second one polling beside it (tried, to redraw the
+    # charts on a slower timer) leaves copies of its charts piling up in the page
     polling = (state or trainer.state) in (RUNNING, WAITING)
-    page_run = {"numbers": True, "charts": True}  # the calls below answer a person; the timers' later calls do not
+    page_run = [True]  # the call below answers a person; the poll timer's later calls do not
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
-    def numbers() -> None:
-        answering, page_run["numbers"] = page_run["numbers"], False
-        snapshot = trainer.snapshot(visuals=False)
-        if polling and (snapshot.state not in (RUNNING, WAITING) or (not answering and _first_point(snapshot))):
-            st.rerun(scope="app")  # the run paused or ended (redraw the controls, stop polling), or
-            # its first epoch is done: its curve should not wait for the charts' next poll
+    def live() -> None:
+        # A page run (a click, a new setting) or a boundary toggle shows its change first: timed
+        # chart redraws wait for the next poll, and the pictures already here are drawn from
+        answering, page_run[0] = page_run[0], False
+        quiet = polling and (answering or live_view.toggled())
+        every_s = CHART_SECONDS if polling else 0.0
+        snapshot = trainer.snapshot(visuals=not polling or (not quiet and live_view.charts_due(every_s)))
+        if polling and snapshot.state not in (RUNNING, WAITING):
+            st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
         state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
         st.markdown(f"**{state.get(snapshot.state, snapshot.state)}** · {snapshot.device}"
                     + (f" · {snapshot.message}" if snapshot.message else ""))
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
-        live_view.numbers(snapshot)
-
-    @st.fragment(run_every=CHART_SECONDS if polling else None)
-    def charts() -> None:
-        # A page run (a click, a new setting) shows its change first: redraws wait for the next poll
-        answering, page_run["charts"] = page_run["charts"], False
-        quiet = polling and (answering or live_view.toggled())
-        snapshot = trainer.snapshot(visuals=not quiet)  # a quiet run draws from the pictures already here
-        history = trainer.history()
-        st.session_state.run_charted = bool(history)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        live_view.charts(snapshot, history, trainer.dataset, node_types, key="live", quiet=quiet)
+        live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", quiet=quiet,
+                       every_s=every_s)
 
-    numbers()
-    charts()
-
-
-def _first_point(snapshot) -> bool:
-    """Whether a run has finished an epoch that its loss curve does not show yet."""
-    return snapshot.epoch > 0 and not st.session_state.get("run_charted", False)
+    live()

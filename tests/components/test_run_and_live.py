@@ -232,7 +232,8 @@ def live_page(run):
     from components import live_view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
-    live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False))
+    live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False),
+                   every_s=st.session_state.get("every", 0.0))
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
@@ -349,16 +350,21 @@ def test_a_new_run_never_shows_the_last_runs_curve(planar):
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1
 
 
-def numbers_page(run):
-    from components import live_view
-
-    live_view.numbers(run[0])
-
-
-def test_the_frequent_poll_sends_the_numbers_alone(planar):
-    app = start(numbers_page, planar)
-    assert metrics(app)["Epoch"] == "2 / 2" and "learning rate" in texts(app)
-    assert not figures(app) and not app.toggle  # charts and their toggles wait for the charts' poll
+def test_a_chart_waits_for_its_second_but_the_first_point_of_a_curve_does_not(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, (snapshot, [], dataset, node_types))
+    app.session_state["every"] = 60.0  # while training: once a second
+    assert "live_curves" not in figures(app)
+    app.session_state["run"] = (snapshot, history[:1], dataset, node_types)
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1  # the first point at once
+    app.session_state["run"] = planar
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1  # then once every `every` seconds
+    assert metrics(app)["Epoch"] == "2 / 2"  # while the numbers follow every call
+    app.session_state["every"] = 0.0
+    app.run()
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
 
 
 # -- charts ----------------------------------------------------------------------------------

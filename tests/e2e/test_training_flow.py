@@ -4,6 +4,7 @@ the loss fall and the boundary appear, pause, step one epoch, break the model, s
 from __future__ import annotations
 
 import re
+import statistics
 import time
 
 import pytest
@@ -38,6 +39,17 @@ def settled_epoch(page, quiet: float = 0.6) -> int:
     return wait_until(unchanged, what="the epoch counter to settle")[0]
 
 
+def live_boundaries(page, samples: int) -> list[int]:
+    """How many decision-boundary charts the page shows, sampled every 0.1 s. (A redraw may show
+    two for a moment; a second polling fragment once made them pile up.)"""
+    counts = []
+    for _ in range(samples):
+        counts.append(sum(1 for traces in chart_traces(page) if [t["type"] for t in traces][:1] == ["heatmap"]
+                          and any(t["type"] == "scatter" for t in traces)))
+        time.sleep(0.1)
+    return counts
+
+
 def open_app(page, url: str) -> None:
     page.goto(url)
     page.get_by_role("heading", name="NeuroLoom").wait_for(timeout=30_000)
@@ -59,6 +71,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     assert min(losses[-5:]) < losses[0], f"loss did not fall: {losses}"
     boundary = wait_until(lambda: boundary_traces(page), what="the decision boundary")
     assert boundary[0]["rows"] == 100
+    assert statistics.median(live_boundaries(page, samples=20)) == 1, "copies of the live chart pile up"
 
     button(page, "Pause").click()
     page.get_by_text("⏸ paused").wait_for(timeout=30_000)
