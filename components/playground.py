@@ -48,27 +48,28 @@ def show() -> None:
         workspace.commit({**raw, "training": {**(raw.get("training") or {}), "lr": rate}})
         raw = workspace.current()
         experiment, problems = check_experiment(raw)
-        return workspace.key_of(raw.get("training"))
+        return workspace.widget_key("training", raw.get("training"))
 
     data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
     with data_column:
         if "data" not in hidden:
             st.subheader("Data")
             with guard("data"):
-                data = data_panel.show(raw.get("data"), workspace.key_of(raw.get("data")))
+                data = data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")))
                 if data is not None:
                     _commit({**raw, "data": data})
         if "training" not in hidden:
             st.subheader("Training")
             with guard("training"):
-                training = training_panel.show(raw.get("training"), workspace.key_of(raw.get("training")), live_lr)
+                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")),
+                                               live_lr)
                 if training is not None:
                     _commit({**raw, "training": training})
     with build_column:
         if "builder" not in hidden:
             st.subheader("Model")
             with guard("model builder"):
-                model = builder.show(raw.get("model") or {}, analysis, workspace.key_of(raw.get("model")))
+                model = builder.show(raw.get("model") or {}, analysis, workspace.widget_key("model", raw.get("model")))
                 if model is not None:
                     _commit({**raw, "model": model})
         if "summary" not in hidden:
@@ -95,7 +96,7 @@ def show() -> None:
                 _commit(preset)
         if "share" not in hidden:
             with guard("share"):
-                uploaded = share_panel.show(raw, classroom.flags(), workspace.key_of(raw))
+                uploaded = share_panel.show(raw, classroom.flags(), workspace.widget_key("experiment", raw))
                 if uploaded is not None:
                     _commit(uploaded)
 

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from components.param_widgets import widget
-from components.workspace import key_of
+from components.workspace import widget_key
 from engine.training.config import FIELDS, LR_LADDER
 
 MAIN = ("loss", "optimizer", "batch_size", "epochs")
@@ -26,7 +26,7 @@ def show(training: dict[str, Any] | None, version: str,
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
     # inputs on the rest: a new rate re-creates two widgets, not the whole panel
-    rest = f"training_{key_of(_without_lr(training))}"
+    rest = f"training_{widget_key('training_rest', _without_lr(training))}"
     edited = dict(training)
     slot = st.empty()
     with slot.container():

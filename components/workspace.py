@@ -61,6 +61,21 @@ def key_of(section: Any) -> str:
     return hashlib.blake2s(json.dumps(section, sort_keys=True).encode(), digest_size=4).hexdigest()
 
 
+def widget_key(name: str, section: Any) -> str:
+    """The key prefix for the widgets that show `section`: its fingerprint, plus how many times
+    the section named `name` has changed in this session. A key is never used again for other
+    values: a browser that once held a widget with the same key can keep its old value and then
+    take a typed change for no change (seen: a learning rate typed back to an earlier value never
+    applied)."""
+    fingerprint = key_of(section)
+    seen = st.session_state.setdefault("workspace_widget_keys", {})
+    last, count = seen.get(name, (None, -1))
+    if last != fingerprint:
+        last, count = fingerprint, count + 1
+        seen[name] = (last, count)
+    return f"{fingerprint}{count}"
+
+
 def commit(new: Experiment) -> bool:
     """Make `new` the current experiment (undoable). Returns False if nothing changed."""
     old = st.session_state.workspace_current

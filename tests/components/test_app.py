@@ -95,6 +95,18 @@ def test_a_new_learning_rate_goes_on_in_the_same_run_everywhere(page):
     assert by_key(page.select_slider, "training_", "_lr_ladder").value == PLAYGROUND["training"]["lr"]
 
 
+def test_a_rate_typed_back_to_an_earlier_value_gets_fresh_widgets(page):
+    first = by_key(page.number_input, "training_", "_lr_free").key
+    by_key(page.number_input, "training_", "_lr_free").set_value(0.05).run()
+    by_key(page.number_input, "training_", "_lr_free").set_value(PLAYGROUND["training"]["lr"]).run()
+    assert current(page)["training"]["lr"] == PLAYGROUND["training"]["lr"]
+    # the same setting again, but not the same widgets: a browser that held the first ones could
+    # keep their last value and take the next typed rate for no change
+    assert by_key(page.number_input, "training_", "_lr_free").key != first
+    by_key(page.number_input, "training_", "_lr_free").set_value(0.05).run()
+    assert current(page)["training"]["lr"] == 0.05
+
+
 def test_deleting_the_selected_node_reconnects_its_neighbours(page):
     open_editor(page)
     by_key(page.selectbox, "builder_pick").set_value("a2").run()
