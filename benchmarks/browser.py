@@ -95,12 +95,14 @@ def train_loss(page) -> list[float]:
     return []
 
 
+def is_boundary(traces: list[dict]) -> bool:
+    """Whether a chart's traces are the decision boundary: a heatmap under the data points."""
+    return [t["type"] for t in traces][:1] == ["heatmap"] and any(t["type"] == "scatter" for t in traces)
+
+
 def boundary_traces(page) -> list[dict]:
-    """The decision-boundary chart: a heatmap under the data points (empty when not drawn)."""
-    for traces in chart_traces(page):
-        if [t["type"] for t in traces][:1] == ["heatmap"] and any(t["type"] == "scatter" for t in traces):
-            return traces
-    return []
+    """The decision-boundary chart's traces (empty when not drawn)."""
+    return next((traces for traces in chart_traces(page) if is_boundary(traces)), [])
 
 
 def epoch(page) -> int:

@@ -140,7 +140,7 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float = 0.0):
+def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float):
     """The figure drawn again when its inputs changed, or when not `quiet` and at least `every_s`
     seconds after its last drawing; otherwise the one already in the page is sent as it was (the
     browser redraws a chart only when its figure changes). Owns the session key `live_figures`."""
@@ -187,9 +187,10 @@ def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
 
 
 def charts_due(every_s: float) -> bool:
-    """Whether the next call will draw some chart again (so the trainer need only make pictures then)."""
+    """Whether a call that is not quiet will draw some chart again on the timer (so the trainer
+    need only make pictures then)."""
     cache = st.session_state.get("live_figures", {})
-    return not toggled() and (not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= every_s)
+    return not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= every_s
 
 
 def toggled() -> bool:

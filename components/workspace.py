@@ -71,8 +71,8 @@ def widget_key(name: str, section: Any) -> str:
     seen = st.session_state.setdefault("workspace_widget_keys", {})
     last, count = seen.get(name, (None, -1))
     if last != fingerprint:
-        last, count = fingerprint, count + 1
-        seen[name] = (last, count)
+        count += 1
+        seen[name] = (fingerprint, count)
     return f"{fingerprint}{count}"
 
 

@@ -353,7 +353,7 @@ def test_a_new_run_never_shows_the_last_runs_curve(planar):
 def test_a_chart_waits_for_its_second_but_the_first_point_of_a_curve_does_not(planar):
     snapshot, history, dataset, node_types = planar
     app = start(live_page, (snapshot, [], dataset, node_types))
-    app.session_state["every"] = 60.0  # while training: once a second
+    app.session_state["every"] = 60.0  # while training the charts wait their turn (once a second)
     assert "live_curves" not in figures(app)
     app.session_state["run"] = (snapshot, history[:1], dataset, node_types)
     app.run()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from benchmarks.browser import boundary_traces, chart_traces, epoch, train_loss, wait_until
+from benchmarks.browser import boundary_traces, chart_traces, epoch, is_boundary, train_loss, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,7 @@ def live_boundaries(page, samples: int) -> list[int]:
     two for a moment; a second polling fragment once made them pile up.)"""
     counts = []
     for _ in range(samples):
-        counts.append(sum(1 for traces in chart_traces(page) if [t["type"] for t in traces][:1] == ["heatmap"]
-                          and any(t["type"] == "scatter" for t in traces)))
+        counts.append(sum(1 for traces in chart_traces(page) if is_boundary(traces)))
         time.sleep(0.1)
     return counts
 
