@@ -10,9 +10,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
+
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -72,18 +74,29 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-# Streamlit draws plotly charts with plotly.js; each chart's element carries its full figure data.
+# Streamlit's plotly charts and the live charts' frame draw with plotly.js; each chart's element
+# carries its full figure data.
 _CHART_TRACES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(el => (el._fullData || []).map(t => ({
-    name: t.name || null, type: t.type,
+    name: t.name || null, type: t.type, visible: t.visible !== false,
     y: t.type === 'scatter' && t.y ? Array.from(t.y) : null,
-    rows: t.z ? t.z.length : 0,
+    rows: t.z ? t.z.length : 0, stops: t.colorscale ? t.colorscale.length : 0,
     text: Array.isArray(t.text) ? Array.from(t.text).join('\\n') : (t.text || ''),
 })))"""
 
 
 def chart_traces(page) -> list[list[dict]]:
-    """Every plotly chart on the page as a list of its traces (name, type, y, heatmap rows, text)."""
-    return page.evaluate(_CHART_TRACES)
+    """Every plotly chart on the page and in its frames, as a list of its traces (name, type,
+    visible, y, heatmap rows, colour-scale stops, text)."""
+    charts = []
+    for frame in page.frames:
+        with suppress(PlaywrightError):  # a frame that went away meanwhile
+            charts += frame.evaluate(_CHART_TRACES)
+    return charts
+
+
+def live_frame(page):
+    """The frame that draws the live charts."""
+    return page.frame_locator("iframe[title$='live_charts']")
 
 
 def train_loss(page) -> list[float]:
@@ -101,8 +114,8 @@ def is_boundary(traces: list[dict]) -> bool:
 
 
 def boundary_traces(page) -> list[dict]:
-    """The decision-boundary chart's traces (empty when not drawn)."""
-    return next((traces for traces in chart_traces(page) if is_boundary(traces)), [])
+    """The decision-boundary chart's visible traces (empty when not drawn)."""
+    return next(([t for t in traces if t["visible"]] for traces in chart_traces(page) if is_boundary(traces)), [])
 
 
 def epoch(page) -> int:

@@ -5,6 +5,7 @@ the run panel's fragment calls `show` a few times a second with the newest snaps
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 
 import numpy as np
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from components import gradient_view, network_view
+from components import gradient_view, live_charts, network_view
 from components.charts import (
     CLASS_COLOURS,
     DIVERGING,
@@ -23,11 +24,11 @@ from components.charts import (
     points_trace,
     square_layout,
 )
+from components.live_charts import TEMPLATE
 from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
-NO_BAR = {"displayModeBar": False}
 CURVE_POINTS = 500
 
 
@@ -69,7 +70,9 @@ def curves(history: list[dict]) -> go.Figure:
     return go.Figure(traces, layout)
 
 
-def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bool) -> go.Figure | None:
+def boundary(snapshot: Snapshot, dataset: Dataset) -> go.Figure | None:
+    """The model's output over the plane under the training points. The test points and the
+    discrete colours are in the figure too, for the browser to switch on (see `BOUNDARY_OPTIONS`)."""
     grid = (snapshot.visuals or {}).get("boundary")
     if not grid:
         return None
@@ -78,19 +81,19 @@ def boundary(snapshot: Snapshot, dataset: Dataset, show_test: bool, discrete: bo
         z = np.asarray(grid["value"], dtype=float)
         if grid["task"] == "classification":
             z = z * 2 - 1  # P(positive) onto the Playground's [-1, 1] colour scale
-        if discrete:
-            z = np.sign(z)
+        # discrete: each side of the middle in one colour, as the Playground's "discretize output"
+        sides = [[0.0, NEGATIVE], [0.5, NEGATIVE], [0.5, POSITIVE], [1.0, POSITIVE]]
         heat = go.Heatmap(x=axis, y=axis, z=levels(z), zmin=0, zmax=LEVELS, colorscale=DIVERGING, showscale=False,
-                          hoverinfo="skip", zsmooth="fast")
+                          hoverinfo="skip", zsmooth="fast", meta={"discrete": {"colorscale": sides}})
     else:
         classes = np.asarray(grid["class"], dtype=np.uint8)  # class numbers: one byte each
         scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]
         heat = go.Heatmap(x=axis, y=axis, z=classes, zmin=0, zmax=len(CLASS_COLOURS) - 1, colorscale=scale,
-                          opacity=0.45 if discrete else None, showscale=False, hoverinfo="skip")
+                          showscale=False, hoverinfo="skip", meta={"discrete": {"opacity": 0.45}})
     fig = go.Figure(heat)
     fig.add_trace(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
-    if show_test:
-        fig.add_trace(points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True))
+    test = points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True)
+    fig.add_trace(test.update(meta={"option": "showTest"}, visible=False))
     return square_layout(fig, dataset.info.domain, height=340)
 
 
@@ -140,17 +143,21 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float):
-    """The figure drawn again when its inputs changed, or when not `quiet` and at least `every_s`
-    seconds after its last drawing; otherwise the one already in the page is sent as it was (the
-    browser redraws a chart only when its figure changes). Owns the session key `live_figures`."""
+def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float, framed: bool = True):
+    """The chart's version and figure (None when there is nothing to draw), built again when its
+    inputs changed, or when not `quiet` and at least `every_s` seconds after its last build;
+    otherwise the kept one, which the browser does not draw again. A `framed` chart's figure is
+    plotly JSON for the live charts' frame. Owns the session key `live_figures`."""
     cache = st.session_state.setdefault("live_figures", {})
-    drawn_at, drawn_for, figure = cache.get(name, (0.0, None, None))
+    built_at, built_for, version, figure = cache.get(name, (0.0, None, 0, None))
     now = time.monotonic()
-    if figure is None or drawn_for != inputs or (not quiet and now - drawn_at >= every_s):
+    if version == 0 or built_for != inputs or (not quiet and now - built_at >= every_s):
         figure = build()
-        cache[name] = (now, inputs, figure)
-    return figure
+        if framed and figure is not None:
+            figure = json.loads(figure.update_layout(template=TEMPLATE).to_json())
+        version = time.monotonic_ns()
+        cache[name] = (now, inputs, version, figure)
+    return version, figure
 
 
 def samples(snapshot: Snapshot) -> go.Figure | None:
@@ -190,40 +197,56 @@ def charts_due(every_s: float) -> bool:
     """Whether a call that is not quiet will draw some chart again on the timer (so the trainer
     need only make pictures then)."""
     cache = st.session_state.get("live_figures", {})
-    return not cache or time.monotonic() - min(at for at, _, _ in cache.values()) >= every_s
+    return not cache or time.monotonic() - min(built_at for built_at, *_ in cache.values()) >= every_s
 
 
-def toggled() -> bool:
-    """Whether this run answers a click on a boundary toggle: then only that chart is drawn again
-    (from the pictures already here), so the click shows as soon as it can."""
-    _, drawn_for, _ = st.session_state.get("live_figures", {}).get("boundary", (0.0, None, None))
-    wanted = (st.session_state.get("live_show_test", False), st.session_state.get("live_discrete", False))
-    return drawn_for is not None and tuple(drawn_for[1:]) != wanted
+BOUNDARY_OPTIONS = {"showTest": "show test data", "discrete": "discretize output"}
+NEURONS_CAPTION = ("Each neuron's output over the plane (orange negative, blue positive); links show the weights: "
+                   "blue positive, orange negative, wider is larger")
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         quiet: bool = False, every_s: float = 0.0) -> None:
+         quiet: bool = False, every_s: float = 0.0, resend: bool = True) -> None:
     """Everything live about one snapshot. Each chart is drawn again at most every `every_s`
     seconds (and whenever its inputs change); the numbers on every call. `quiet` (a run that
-    answers a person, or a boundary toggle just clicked): only charts whose inputs changed are
-    drawn again, from the newest pictures already here, so the click shows as soon as it can."""
-    quiet = quiet or toggled()
+    answers a person): only charts whose inputs changed are drawn again, so the answer shows as
+    soon as it can. `resend`: send every figure to the browser, not just the changed ones (a page
+    run may have made the charts' frame anew)."""
     snapshot = _with_last_visuals(snapshot, dataset)
     _numbers(snapshot)
-    if history:
-        figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)), every_s)
-        st.plotly_chart(figure, key=f"{key}_curves", config=NO_BAR)
+    charts: list[live_charts.Chart] = []
+
+    def add(name: str, inputs: tuple, build, caption: str = "", options: dict[str, str] | None = None) -> None:
+        version, figure = _kept(name, quiet, inputs, build, every_s)
+        if figure is not None and figure.get("data"):
+            charts.append(live_charts.Chart(name, version, figure, caption, options))
+
+    if history:  # Streamlit's own chart: its plotly.js is in the page before the frame's has loaded
+        _, figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)), every_s, framed=False)
+        st.plotly_chart(figure, key=f"{key}_curves", config={"displayModeBar": False})
     else:  # a new run: its first curve must not be the last run's, kept
         st.session_state.setdefault("live_figures", {}).pop("curves", None)
     if dataset.info.kind == "planar":
-        # stacked, as in the Playground: a row of columns would be three more elements on every poll
-        show_test = st.toggle("show test data", key="live_show_test")
-        discrete = st.toggle("discretize output", key="live_discrete")
-        picture = _kept("boundary", quiet, (id(dataset), show_test, discrete),
-                        lambda: fixed(boundary(snapshot, dataset, show_test, discrete)), every_s)
-        if picture is not None:
-            st.plotly_chart(picture, key=f"{key}_boundary", config=NO_BAR)
-    _pictures(snapshot, dataset, node_types, key, quiet, every_s)
+        add("boundary", (id(dataset),), lambda: fixed(boundary(snapshot, dataset)), options=BOUNDARY_OPTIONS)
+
+        def cells_figure():
+            network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
+            return network if network is not None else fixed(neurons(snapshot, node_types))
+
+        add("neurons", (tuple(node_types.items()),), cells_figure, caption=NEURONS_CAPTION)
+    else:
+        add("forecast", (id(dataset),), lambda: forecast(snapshot))
+        add("samples", (id(dataset),), lambda: samples(snapshot))
+        add("confusion", (id(dataset),), lambda: confusion(snapshot, dataset.info.class_names))
+    # read before its switch is drawn: the switch sits under the charts, its chart is in them
+    gradients = st.session_state.get("live_show_gradients", False)
+    if gradients:
+        add("gradients", (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
+    live_charts.show(charts, key=f"{key}_charts", resend=resend)
+    st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION)
+    if gradients and not any(chart.name == "gradients" for chart in charts):
+        st.caption("The gradient sizes appear after the first training step of a model with two or more "
+                   "layers with weights.")
 
 
 def _numbers(snapshot: Snapshot) -> None:
@@ -240,33 +263,3 @@ def _numbers(snapshot: Snapshot) -> None:
     elif metrics.get("test_r2") is not None:
         right.metric("Test R²", f"{metrics['test_r2']:.3f}")
     st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")
-
-
-def _pictures(snapshot: Snapshot, dataset: Dataset, node_types: dict[str, str], key: str, quiet: bool,
-             every_s: float) -> None:
-    """The neuron view, or the pictures of other tasks, and the gradient sizes."""
-    if dataset.info.kind == "planar":
-        def cells_figure():
-            network = network_view.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
-            return network if network is not None else fixed(neurons(snapshot, node_types) or go.Figure())
-
-        cells = _kept("neurons", quiet, (tuple(node_types.items()),), cells_figure, every_s)
-        if cells is not None and cells.data:
-            st.caption("Each neuron's output over the plane (orange negative, blue positive); links show "
-                       "the weights: blue positive, orange negative, wider is larger")
-            st.plotly_chart(cells, key=f"{key}_neurons", config=NO_BAR)
-    else:
-        for name, build in (("forecast", lambda: forecast(snapshot)),
-                            ("samples", lambda: samples(snapshot)),
-                            ("confusion", lambda: confusion(snapshot, dataset.info.class_names))):
-            figure = _kept(name, quiet, (id(dataset),), build, every_s)
-            if figure is not None:
-                st.plotly_chart(figure, key=f"{key}_{name}", config=NO_BAR)
-    if st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION):
-        gradients = _kept("gradients", quiet, (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})),
-                          every_s)
-        if gradients is not None:
-            st.plotly_chart(gradients, key=f"{key}_gradients", config=NO_BAR)
-        else:
-            st.caption("The gradient sizes appear after the first training step of a model with two or more "
-                       "layers with weights.")

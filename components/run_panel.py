@@ -17,7 +17,7 @@ from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
 POLL_SECONDS = 0.16  # live numbers about 6 times a second (>= 5 with margin)
-CHART_SECONDS = 1.0  # live charts once a second: redrawing plotly charts is what the browser spends its time on
+CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 warm_up()  # once per server, when the page is first imported
 
@@ -108,10 +108,10 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
 
     @st.fragment(run_every=POLL_SECONDS if polling else None)
     def live() -> None:
-        # A page run (a click, a new setting) or a boundary toggle shows its change first: timed
-        # chart redraws wait for the next poll, and the pictures already here are drawn from
+        # A page run (a click, a new setting) shows its change first: timed chart redraws wait
+        # for the next poll
         answering, page_run[0] = page_run[0], False
-        quiet = polling and (answering or live_view.toggled())
+        quiet = polling and answering
         every_s = CHART_SECONDS if polling else 0.0
         snapshot = trainer.snapshot(visuals=not polling or (not quiet and live_view.charts_due(every_s)))
         if polling and snapshot.state not in (RUNNING, WAITING):
@@ -123,6 +123,6 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
         live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", quiet=quiet,
-                       every_s=every_s)
+                       every_s=every_s, resend=False)
 
     live()

@@ -40,8 +40,21 @@ def by_key(widgets, prefix: str, suffix: str = ""):
 
 
 def figures(app: AppTest) -> dict[str, dict]:
-    """Every plotly chart on the page as its figure dict, by key, numpy payloads decoded."""
-    return {chart.key: _decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")}
+    """Every plotly chart on the page as its figure dict, by key, numpy payloads decoded. The
+    figures that the live charts' frame `<prefix>_charts` was sent in this run are named
+    `<prefix>_<chart>`."""
+    drawn = {chart.key: _decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")}
+    for frame in app.get("component_instance"):
+        prefix = frame.key.removesuffix("_charts")
+        drawn.update({f"{prefix}_{c['name']}": _decode(c["figure"]) for c in framed(app, frame.key) if "figure" in c})
+    return drawn
+
+
+def framed(app: AppTest, key: str) -> list[dict]:
+    """What the live charts' frame `key` was sent in this run: one entry per chart (name,
+    version, caption, options, and the figure when it is new to the frame)."""
+    frame = next(f for f in app.get("component_instance") if f.key == key)
+    return json.loads(frame.proto.json_args)["charts"]
 
 
 def _decode(value: Any) -> Any:

@@ -20,7 +20,7 @@ from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
 from engine.training.trainer import ENDED, FINISHED, IDLE, PAUSED, Trainer
 from engine.training.visuals import BOUNDARY_SIZE
-from tests.components.harness import failure, figures, metrics, start, texts
+from tests.components.harness import failure, figures, framed, metrics, start, texts
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -233,7 +233,7 @@ def live_page(run):
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
     live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False),
-                   every_s=st.session_state.get("every", 0.0))
+                   every_s=st.session_state.get("every", 0.0), resend=st.session_state.get("resend", True))
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
@@ -252,7 +252,7 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
     assert np.allclose(test_loss["y"], [h["test_loss"] for h in history])
     assert accuracy["yaxis"] == "y2" and np.allclose(accuracy["y"], [h["test_accuracy"] for h in history])
 
-    heat, points = drawn["live_boundary"]["data"]
+    heat, points, _ = drawn["live_boundary"]["data"]  # the test points are hidden until asked for
     expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1  # P(positive) on [-1, 1]
     assert np.asarray(heat["z"]).shape == (BOUNDARY_SIZE, BOUNDARY_SIZE)
     assert np.allclose(shades(heat), expected, atol=HALF_SHADE)
@@ -268,30 +268,47 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
     assert np.abs(hidden).max() == pytest.approx(1.0, abs=HALF_SHADE)  # each layer scaled to its largest value
 
 
-def test_the_test_points_and_the_discrete_boundary_on_demand(planar):
+def test_the_test_points_and_the_discrete_colours_travel_with_the_boundary_for_the_browser_to_switch(planar):
     _, _, dataset, _ = planar
     app = start(live_page, planar)
-    app.toggle(key="live_show_test").set_value(True).run()
-    traces = figures(app)["live_boundary"]["data"]
-    assert [t["type"] for t in traces] == ["heatmap", "scatter", "scatter"]
-    assert [len(t["x"]) for t in traces[1:]] == [len(dataset.points_train), len(dataset.points_test)]
-    app.toggle(key="live_discrete").set_value(True).run()
-    z = shades(figures(app)["live_boundary"]["data"][0])
-    assert np.allclose(np.abs(z[np.abs(z) > HALF_SHADE]), 1.0)  # -1, 0 or 1 only
+    boundary = next(c for c in framed(app, "live_charts") if c["name"] == "boundary")
+    assert boundary["options"] == {"showTest": "show test data", "discrete": "discretize output"}
+    heat, train_points, test_points = figures(app)["live_boundary"]["data"]
+    assert [len(train_points["x"]), len(test_points["x"])] == [len(dataset.points_train), len(dataset.points_test)]
+    assert test_points["visible"] is False and test_points["meta"] == {"option": "showTest"}
+    assert "meta" not in train_points  # always shown
+    # discretized: each side of the middle shade (P = 0.5) in one class colour
+    assert heat["meta"]["discrete"]["colorscale"] == [[0.0, NEGATIVE], [0.5, NEGATIVE], [0.5, POSITIVE], [1.0, POSITIVE]]
+    assert heat["colorscale"] == [list(stop) for stop in DIVERGING]
 
 
-def test_a_toggle_while_training_redraws_at_once_from_the_last_pictures(planar):
-    snapshot, history, dataset, node_types = planar
-    app = start(live_page, (snapshot, history[:2], dataset, node_types))
-    assert len(figures(app)["live_boundary"]["data"]) == 2
-    between_redraws = dataclasses.replace(snapshot, visuals=None)  # the trainer sends no pictures then
-    app.session_state["run"] = (between_redraws, history, dataset, node_types)
-    app.toggle(key="live_show_test").set_value(True).run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the click redraws only what it changed
-    heat, _, test_points = figures(app)["live_boundary"]["data"]
-    assert len(test_points["x"]) == len(dataset.points_test)
-    expected = np.asarray(snapshot.visuals["boundary"]["value"]) * 2 - 1
-    assert np.allclose(shades(heat), expected, atol=HALF_SHADE)
+def test_no_frame_for_the_charts_until_there_is_a_chart_to_draw(planar):
+    snapshot, _, dataset, node_types = planar
+    app = start(live_page, (dataclasses.replace(snapshot, visuals=None), [], dataset, node_types))
+    assert not app.get("component_instance") and metrics(app)["Epoch"] == "2 / 2"
+    app.session_state["run"] = planar
+    app.run()
+    assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
+
+
+def test_a_figure_travels_to_the_browser_only_when_it_is_new_there(planar):
+    app = start(live_page, planar)
+    first = {c["name"]: c for c in framed(app, "live_charts")}
+    assert all("figure" in c for c in first.values())
+    app.session_state["resend"] = False  # the live view's polls
+    app.session_state["every"] = 60.0  # the charts wait for their turn
+    app.run()
+    again = {c["name"]: c for c in framed(app, "live_charts")}
+    assert {n: c["version"] for n, c in again.items()} == {n: c["version"] for n, c in first.items()}
+    assert not any("figure" in c for c in again.values())  # unchanged: the frame keeps what it drew
+    app.session_state["every"] = 0.0  # their turn: drawn again, sent again
+    app.run()
+    newer = {c["name"]: c for c in framed(app, "live_charts")}
+    assert all("figure" in c and c["version"] != first[c["name"]]["version"] for c in newer.values())
+    app.session_state["every"] = 60.0
+    app.session_state["live_charts"] = {"mount": "a new frame"}  # what a new frame says first
+    app.run()
+    assert all("figure" in c for c in framed(app, "live_charts"))
 
 
 def test_gradient_sizes_per_layer_on_request(planar, digits):

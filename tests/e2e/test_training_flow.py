@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from benchmarks.browser import boundary_traces, chart_traces, epoch, is_boundary, train_loss, wait_until
+from benchmarks.browser import boundary_traces, chart_traces, epoch, is_boundary, live_frame, train_loss, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -64,6 +64,12 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     page.get_by_role("button", name="+", exact=True).first.click()  # Quick MLP: one more hidden layer
     page.get_by_text("3 hidden layers").wait_for(timeout=30_000)
 
+    epochs = page.get_by_label("epochs", exact=True)  # long enough to pause it, on any machine
+    epochs.fill("100000")
+    epochs.press("Enter")
+    wait_until(lambda: epochs.count() == 1 and epochs.input_value() == "100000", what="the new number of epochs")
+    settled(page)
+
     button(page, "Train").click()
     wait_until(lambda: len(train_loss(page)) >= 15, timeout=60, what="15 epochs on the loss curve")
     losses = train_loss(page)
@@ -71,6 +77,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     boundary = wait_until(lambda: boundary_traces(page), what="the decision boundary")
     assert boundary[0]["rows"] == 100
     assert statistics.median(live_boundaries(page, samples=20)) == 1, "copies of the live chart pile up"
+    assert [t["name"] for t in boundary] == ["trace 0", "train"] and boundary[0]["stops"] == 3
 
     button(page, "Pause").click()
     page.get_by_text("⏸ paused").wait_for(timeout=30_000)
@@ -78,10 +85,16 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     time.sleep(1.5)
     assert epoch(page) == paused_at, "the run kept going after Pause"
 
+    live_frame(page).get_by_text("show test data").click()  # in the browser: no server run
+    wait_until(lambda: [t["name"] for t in boundary_traces(page)][1:] == ["train", "test"], what="the test points")
+    live_frame(page).get_by_text("discretize output").click()
+    wait_until(lambda: boundary_traces(page)[0]["stops"] == 4, what="the boundary in two colours")
+
     button(page, "Step").click()
     wait_until(lambda: epoch(page) == paused_at + 1, what="Step to finish one epoch")
     time.sleep(1.0)
     assert epoch(page) == paused_at + 1, "Step trained more than one epoch"
+    assert len(boundary_traces(page)) == 3 and boundary_traces(page)[0]["stops"] == 4, "the step's redraw dropped them"
 
     shared = page.url
     assert re.search(r"[?&]e=", shared)

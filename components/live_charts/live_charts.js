@@ -1,0 +1,94 @@
+// The live charts, drawn with plotly.js in this frame. Python sends each chart with a version and
+// sends its figure only when the version is new to this frame; a chart is drawn again only then.
+// The boundary's options act here, at once, with no run on the server.
+
+const OPTIONS_KEY = "neuroloom-live-options";  // per tab: the options outlive a reload of this frame
+const PLOT_CONFIG = { displayModeBar: false, responsive: true };
+const shown = new Map();  // chart name -> { box, plot, version, figure }
+const options = { showTest: false, discrete: false, ...JSON.parse(sessionStorage.getItem(OPTIONS_KEY) || "{}") };
+
+function post(type, data) {
+  window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
+}
+
+// A trace's `meta` says how the options change it: {option: "showTest"} shows it only when that
+// option is on; {discrete: {...}} holds the attributes it takes when "discretize output" is on.
+function withOptions(trace) {
+  const meta = trace.meta || {};
+  let drawn = trace;
+  if (meta.option) drawn = { ...drawn, visible: Boolean(options[meta.option]) };
+  if (meta.discrete && options.discrete) drawn = { ...drawn, ...meta.discrete };
+  return drawn;
+}
+
+function draw(entry) {
+  const { data, layout } = entry.figure;
+  Plotly.react(entry.plot, data.map(withOptions), layout, PLOT_CONFIG);
+}
+
+function checkbox(label, option, entry) {
+  const box = document.createElement("label");
+  const input = document.createElement("input");
+  input.type = "checkbox";
+  input.checked = options[option];
+  input.addEventListener("change", () => {
+    options[option] = input.checked;
+    sessionStorage.setItem(OPTIONS_KEY, JSON.stringify(options));
+    if (entry.figure) draw(entry);
+  });
+  box.append(input, label);
+  return box;
+}
+
+function newEntry(chart) {
+  const entry = { box: document.createElement("div"), plot: document.createElement("div"), version: null, figure: null };
+  entry.box.dataset.chart = chart.name;
+  if (chart.caption) {
+    const caption = document.createElement("div");
+    caption.className = "caption";
+    caption.textContent = chart.caption;
+    entry.box.append(caption);
+  }
+  entry.box.append(entry.plot);
+  if (chart.options) {
+    const row = document.createElement("div");
+    row.className = "options";
+    for (const [option, label] of Object.entries(chart.options)) row.append(checkbox(label, option, entry));
+    entry.box.append(row);
+  }
+  return entry;
+}
+
+function render(charts) {
+  const root = document.getElementById("charts");
+  const wanted = new Set(charts.map((chart) => chart.name));
+  for (const [name, entry] of shown) {
+    if (!wanted.has(name)) {
+      Plotly.purge(entry.plot);
+      entry.box.remove();
+      shown.delete(name);
+    }
+  }
+  charts.forEach((chart, index) => {
+    let entry = shown.get(chart.name);
+    if (!entry) {
+      entry = newEntry(chart);
+      shown.set(chart.name, entry);
+    }
+    if (root.children[index] !== entry.box) root.insertBefore(entry.box, root.children[index] || null);
+    if (chart.figure && chart.version !== entry.version) {
+      entry.version = chart.version;
+      entry.figure = chart.figure;
+      draw(entry);
+    }
+  });
+}
+
+window.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "streamlit:render") render(event.data.args.charts || []);
+});
+new ResizeObserver(() => post("streamlit:setFrameHeight", { height: document.body.scrollHeight }))
+  .observe(document.body);
+post("streamlit:componentReady", { apiVersion: 1 });
+// A new frame has drawn nothing yet: its first value asks the page to send every figure again
+post("streamlit:setComponentValue", { value: { mount: `${Date.now()}-${Math.random()}` }, dataType: "json" });
