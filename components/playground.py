@@ -32,7 +32,7 @@ def _commit(edited: dict) -> None:
 def show() -> None:
     link_problems = workspace.start()
     hidden = classroom.hidden()
-    raw = workspace.current()
+    raw = _new_rate_applied(workspace.current())
     header = st.container()  # drawn last, so Undo and the title follow a change made below
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
@@ -40,17 +40,16 @@ def show() -> None:
     analysis = remembered("analysis", json.dumps(raw.get("model"), sort_keys=True, default=repr),
                           lambda: analyze(raw.get("model")))
     experiment, problems = check_experiment(raw)
-
-    def live_lr(rate: float) -> str:
-        """A new learning rate goes on in this same run (it applies live while training): no
-        second page run, which is what a person would wait for."""
-        nonlocal raw, experiment, problems
-        workspace.commit({**raw, "training": {**(raw.get("training") or {}), "lr": rate}})
-        raw = workspace.current()
-        experiment, problems = check_experiment(raw)
-        return workspace.widget_key("training", raw.get("training"))
-
     data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
+    with run_column:  # filled first: a new rate, Train or Pause shows there before the rest is drawn again
+        st.subheader("Train and watch")
+        with guard("training run"):
+            run_panel.show(experiment, [str(p) for p in problems], raw)
+        if "export" not in hidden:
+            exports = st.expander("Export: PyTorch, DDP, ONNX, pt2, weights", key="app_export_open", on_change="rerun")
+            if exports.open:
+                with exports, guard("export"):
+                    export_panel.show(experiment, run_panel.current(raw), raw)
     with data_column:
         if "data" not in hidden:
             st.subheader("Data")
@@ -61,8 +60,7 @@ def show() -> None:
         if "training" not in hidden:
             st.subheader("Training")
             with guard("training"):
-                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")),
-                                               live_lr)
+                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")))
                 if training is not None:
                     _commit({**raw, "training": training})
     with build_column:
@@ -77,15 +75,6 @@ def show() -> None:
             if summary.open:  # folded panels are not drawn: every element costs each rerun in the browser
                 with summary, guard("summary"):
                     model_summary.show(analysis)
-    with run_column:
-        st.subheader("Train and watch")
-        with guard("training run"):
-            run_panel.show(experiment, [str(p) for p in problems], raw)
-        if "export" not in hidden:
-            exports = st.expander("Export: PyTorch, DDP, ONNX, pt2, weights", key="app_export_open", on_change="rerun")
-            if exports.open:
-                with exports, guard("export"):
-                    export_panel.show(experiment, run_panel.current(raw), raw)
 
     with header:
         _header(raw, hidden)
@@ -103,6 +92,16 @@ def show() -> None:
     code = encode(raw)
     if st.query_params.get("e") != code:
         st.query_params["e"] = code  # the page's URL always holds the whole experiment
+
+
+def _new_rate_applied(raw: dict) -> dict:
+    """The experiment with a learning rate just set in the training panel: committed before the
+    page is drawn, so this one run shows it everywhere (no second run for a person to wait on)."""
+    rate = training_panel.typed_rate(raw.get("training"), workspace.widget_key("training", raw.get("training")))
+    if rate is None:
+        return raw
+    workspace.commit({**raw, "training": {**(raw.get("training") or {}), "lr": rate}})
+    return workspace.current()
 
 
 def _header(raw: dict, hidden: set[str]) -> None:

@@ -3,7 +3,6 @@ batch size, epochs, regularization, schedule and clipping. Returns an edited sec
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -17,20 +16,28 @@ MORE = ("momentum", "weight_decay", "regularization", "reg_rate", "lr_schedule",
         "grad_clip", "seed", "device")
 
 
-def show(training: dict[str, Any] | None, version: str,
-         live_lr: Callable[[float], str] | None = None) -> dict[str, Any] | None:
-    """`live_lr(rate)`: applies a new learning rate (the only change) at once and returns the
-    experiment's new `version`; the panel then redraws its two rate inputs in place instead of
-    the page running again. Without it, every change is returned."""
+def typed_rate(training: dict[str, Any] | None, version: str) -> float | None:
+    """A learning rate just picked or typed in the panel drawn for `version`, or None. The page
+    asks before it draws anything, so that the run and the live view take the new rate in this
+    same run (it applies live while training) and show it first."""
+    lr = (training or {}).get("lr", FIELDS["lr"].default)
+    for suffix in ("_lr_ladder", "_lr_free"):  # the order `_learning_rate` reads them in
+        value = st.session_state.get(f"training_{version}{suffix}")
+        if value is not None and value != lr:
+            return float(value)
+    return None
+
+
+def show(training: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
+    """The panel for `training`, its widgets keyed on `version`. Returns the edited section, or
+    None when nothing changed."""
     training = dict(training or {})
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
     # inputs on the rest: a new rate re-creates two widgets, not the whole panel
     rest = f"training_{widget_key('training_rest', _without_lr(training))}"
     edited = dict(training)
-    slot = st.empty()
-    with slot.container():
-        lr = _learning_rate(current["lr"], f"training_{version}")
+    lr = _learning_rate(current["lr"], f"training_{version}")
     if lr != current["lr"]:
         edited["lr"] = lr
     columns = st.columns(2)
@@ -52,16 +59,7 @@ def show(training: dict[str, Any] | None, version: str,
                 value = widget(field, FIELDS[field], current[field], f"{rest}_{field}")
                 if value != current[field]:
                     edited[field] = value
-    if edited == training:
-        return None
-    if live_lr is not None and _without_lr(edited) == _without_lr(training):
-        new_version = live_lr(edited["lr"])
-        with slot.container():  # the same place, new keys: both inputs show the new rate
-            _learning_rate(edited["lr"], f"training_{new_version}")
-        for suffix in ("_lr_ladder", "_lr_free"):  # forget the replaced inputs: an undo brings their keys back
-            st.session_state.pop(f"training_{version}{suffix}", None)
-        return None
-    return edited
+    return None if edited == training else edited
 
 
 def _without_lr(training: dict[str, Any]) -> dict[str, Any]:

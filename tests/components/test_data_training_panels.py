@@ -218,17 +218,14 @@ def live_training_page(initial):
 
     st.session_state.setdefault("training", initial)
     st.session_state.setdefault("live", [])
-
-    def live_lr(rate):
+    rate = training_panel.typed_rate(st.session_state.training, key_of(st.session_state.training))
+    if rate is not None:  # as the page does: the rate applies before the panel is drawn
         st.session_state.live.append(rate)
         st.session_state.training = {**st.session_state.training, "lr": rate}
-        return key_of(st.session_state.training)
-
-    st.session_state.returned = training_panel.show(st.session_state.training, key_of(st.session_state.training),
-                                                    live_lr)
+    st.session_state.returned = training_panel.show(st.session_state.training, key_of(st.session_state.training))
 
 
-def test_a_new_learning_rate_alone_applies_live_and_redraws_both_inputs():
+def test_a_new_learning_rate_is_read_before_the_panel_is_drawn_and_both_inputs_show_it():
     training = copy.deepcopy(PLAYGROUND["training"])
     app = start(live_training_page, training)
     by_key(app.number_input, "training_", "_lr_free").set_value(0.05).run()
@@ -236,8 +233,11 @@ def test_a_new_learning_rate_alone_applies_live_and_redraws_both_inputs():
     assert by_key(app.select_slider, "training_", "_lr_ladder").value == 0.05
     app.run()  # the next run keeps the same two inputs
     assert by_key(app.number_input, "training_", "_lr_free").value == 0.05 and app.session_state["live"] == [0.05]
+    by_key(app.select_slider, "training_", "_lr_ladder").set_value(0.3).run()
+    assert app.session_state["live"] == [0.05, 0.3] and app.session_state["returned"] is None
+    assert by_key(app.number_input, "training_", "_lr_free").value == 0.3
     by_key(app.selectbox, "training_", "_optimizer").set_value("sgd").run()  # anything else is returned
-    assert app.session_state["returned"] == {**training, "lr": 0.05, "optimizer": "sgd"}
+    assert app.session_state["returned"] == {**training, "lr": 0.3, "optimizer": "sgd"}
 
 
 def test_full_batch_batch_size_and_the_settings_under_more():
