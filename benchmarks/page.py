@@ -123,7 +123,8 @@ def toggle_times(page, repeats: int) -> list[float]:
 
 
 def lr_times(page, repeats: int) -> list[float]:
-    """Type a new learning rate (a whole-page rerun) and wait until the live view reports it."""
+    """Type a new learning rate (the parts of the page that show it rerun) and wait until the live
+    view reports it."""
     times = []
     field = page.get_by_label("learning rate (any value)")
     for i in range(repeats):
@@ -166,7 +167,7 @@ def main() -> None:
     print(f"{'page load to interactive':<44}{load * 1000:>9.0f} ms")
     print(f"{'Train click to first loss point':<44}{first_point * 1000:>9.0f} ms  < 1000 ms")
     print(f"{'live-view updates while training':<44}{updates:>9.1f} /s  >= 5 /s")
-    for name, times in (("'show test data' toggle (in the browser)", toggles), ("learning-rate change (whole page)", rates)):
+    for name, times in (("'show test data' toggle (in the browser)", toggles), ("learning-rate change (its parts rerun)", rates)):
         print(f"{name + ' p50':<44}{statistics.median(times) * 1000:>9.0f} ms")
         print(f"{name + ' p95':<44}{percentile(times, 0.95) * 1000:>9.0f} ms  < 300 ms")
     print(f"{'training speed in the page (default preset)':<44}{speed:>9} epochs/s")

@@ -106,5 +106,6 @@ def _upload_weights(trainer) -> None:
         st.error("These weights do not fit the model; nothing was changed.\n\n"
                  + "\n".join(f"- {line}" for line in err.lines()))
         return
-    st.success(f"Loaded {file.name}: training {'resumes' if target.state == PAUSED else 'starts'} from these weights.")
     st.session_state.export_weights_loaded = file.file_id
+    st.toast(f"Loaded {file.name}: training {'resumes' if target.state == PAUSED else 'starts'} from these weights.")
+    st.rerun()  # the whole page, not just this panel: the live view shows the loaded model

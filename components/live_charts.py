@@ -21,12 +21,12 @@ import streamlit.components.v1 as components
 
 SOURCES = Path(__file__).with_name("live_charts")  # index.html and live_charts.js
 # Plotly's template adds kilobytes to every figure; this is the few settings the page needs.
-TEMPLATE = {"layout": {
-    "font": {"family": '"Source Sans Pro", sans-serif', "color": "#31333F"},
-    "paper_bgcolor": "white", "plot_bgcolor": "white", "hovermode": "closest",
-    "xaxis": {"gridcolor": "#E6EAF1", "zerolinecolor": "#D5DAE5", "linecolor": "#D5DAE5"},
-    "yaxis": {"gridcolor": "#E6EAF1", "zerolinecolor": "#D5DAE5", "linecolor": "#D5DAE5"},
-}}
+# Greys with some transparency read on the light theme and the dark one (the frame sets the
+# background and text colours from the page's theme).
+LINES = {"gridcolor": "rgba(128, 128, 128, 0.2)", "zerolinecolor": "rgba(128, 128, 128, 0.35)",
+         "linecolor": "rgba(128, 128, 128, 0.35)"}
+TEMPLATE = {"layout": {"font": {"family": '"Source Sans Pro", sans-serif'}, "hovermode": "closest",
+                       "xaxis": LINES, "yaxis": LINES}}
 
 
 @dataclass(frozen=True)

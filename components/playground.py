@@ -10,6 +10,7 @@ from components import (
     classroom,
     data_panel,
     export_panel,
+    fragments,
     gallery,
     model_summary,
     run_panel,
@@ -22,6 +23,7 @@ from components.memo import remembered
 from engine import analyze
 from engine.experiment import check_experiment
 from engine.share import encode
+from engine.training.config import FIELDS
 
 
 def _commit(edited: dict) -> None:
@@ -31,8 +33,9 @@ def _commit(edited: dict) -> None:
 
 def show() -> None:
     link_problems = workspace.start()
+    fragments.page_run()
     hidden = classroom.hidden()
-    raw = _new_rate_applied(workspace.current())
+    raw = workspace.current()
     header = st.container()  # drawn last, so Undo and the title follow a change made below
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
@@ -41,15 +44,15 @@ def show() -> None:
                           lambda: analyze(raw.get("model")))
     experiment, problems = check_experiment(raw)
     data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
-    with run_column:  # filled first: a new rate, Train or Pause shows there before the rest is drawn again
+    with run_column:  # filled first: Train or Pause shows there before the rest is drawn again
         st.subheader("Train and watch")
         with guard("training run"):
             run_panel.show(experiment, [str(p) for p in problems], raw)
         if "export" not in hidden:
             exports = st.expander("Export: PyTorch, DDP, ONNX, pt2, weights", key="app_export_open", on_change="rerun")
             if exports.open:
-                with exports, guard("export"):
-                    export_panel.show(experiment, run_panel.current(raw), raw)
+                with exports:
+                    _export()
     with data_column:
         if "data" not in hidden:
             st.subheader("Data")
@@ -60,7 +63,8 @@ def show() -> None:
         if "training" not in hidden:
             st.subheader("Training")
             with guard("training"):
-                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")))
+                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")),
+                                               LIVE_RATE)
                 if training is not None:
                     _commit({**raw, "training": training})
     with build_column:
@@ -77,39 +81,80 @@ def show() -> None:
                     model_summary.show(analysis)
 
     with header:
-        _header(raw, hidden)
+        _header(hidden)
     with st.sidebar:
         with guard("presets"):
             preset = gallery.show()
             if preset is not None:
                 _commit(preset)
         if "share" not in hidden:
-            with guard("share"):
-                uploaded = share_panel.show(raw, classroom.flags(), workspace.widget_key("experiment", raw))
-                if uploaded is not None:
-                    _commit(uploaded)
+            _share()
+    _keep_in_url(raw)
 
+
+def _whole_page(change) -> None:
+    """A callback for a change made inside a part of the page that the whole page must show."""
+    change()
+    st.rerun()
+
+
+def _keep_in_url(raw: dict) -> None:
     code = encode(raw)
     if st.query_params.get("e") != code:
         st.query_params["e"] = code  # the page's URL always holds the whole experiment
 
 
-def _new_rate_applied(raw: dict) -> dict:
-    """The experiment with a learning rate just set in the training panel: committed before the
-    page is drawn, so this one run shows it everywhere (no second run for a person to wait on)."""
-    rate = training_panel.typed_rate(raw.get("training"), workspace.widget_key("training", raw.get("training")))
-    if rate is None:
-        return raw
+def _rate_set(rate: float) -> None:
+    """A new learning rate, from the training panel's callback: it applies at once (live while
+    training), and only the parts of the page that show the rate or the experiment run again."""
+    raw = workspace.current()
     workspace.commit({**raw, "training": {**(raw.get("training") or {}), "lr": rate}})
-    return workspace.current()
+    raw = workspace.current()
+    run_panel.follow_rate(raw)
+    _keep_in_url(raw)
+    # the live view first: its rate is what a person waits to see
+    fragments.rerun([run_panel.LIVE_FRAGMENT, training_panel.RATE_FRAGMENT, "header", "share", "export"])
 
 
-def _header(raw: dict, hidden: set[str]) -> None:
+def _rate_now() -> tuple[float, str]:
+    training = workspace.current().get("training") or {}
+    return training.get("lr", FIELDS["lr"].default), workspace.widget_key("training", training)
+
+
+LIVE_RATE = training_panel.LiveRate(current=_rate_now, changed=_rate_set)
+
+
+# The parts below read the experiment from the workspace, not from the page run: a new rate
+# reruns them alone, with the arguments of the last page run.
+
+@st.fragment(key="export")
+def _export() -> None:
+    fragments.drawn("export")
+    raw = workspace.current()
+    experiment, _ = check_experiment(raw)
+    with guard("export"):
+        export_panel.show(experiment, run_panel.current(raw), raw)
+
+
+@st.fragment(key="share")
+def _share() -> None:
+    fragments.drawn("share")
+    raw = workspace.current()
+    with guard("share"):
+        uploaded = share_panel.show(raw, classroom.flags(), workspace.widget_key("experiment", raw))
+        if uploaded is not None:
+            _commit(uploaded)
+
+
+@st.fragment(key="header")
+def _header(hidden: set[str]) -> None:
+    fragments.drawn("header")
+    raw = workspace.current()
     title, undo, redo = st.columns([8, 1, 1])
     title.title("NeuroLoom")
     # callbacks act before the page runs: the page is drawn once, already undone
-    undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo", on_click=workspace.undo)
-    redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=workspace.redo)
+    undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo", on_click=_whole_page, args=(workspace.undo,))
+    redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=_whole_page, args=(workspace.redo,))
     if "text" not in hidden:
         st.caption("Build a neural network, watch it learn, take the code with you.")
         if raw.get("title"):

@@ -11,11 +11,12 @@ from typing import Any
 
 import streamlit as st
 
-from components import live_view
+from components import fragments, live_view
 from engine import Experiment
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
+LIVE_FRAGMENT = "live"  # the live view's part of the page: polled, and rerun alone for a new rate
 POLL_SECONDS = 0.16  # live numbers about 6 times a second (>= 5 with margin)
 CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
@@ -79,6 +80,16 @@ def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log)
 
 
+def follow_rate(raw: dict[str, Any]) -> None:
+    """Give this tab's trainer the experiment's learning rate, if the trainer belongs to it (the
+    rate is the one setting that changes a run live)."""
+    holder = _holder()
+    lr = (raw.get("training") or {}).get("lr")
+    if holder["trainer"] is not None and holder["signature"] == signature(raw) and lr is not None:
+        holder["trainer"].set_lr(lr)
+        st.session_state.run_answering = True  # the live view's next run answers a person
+
+
 def current(raw: dict[str, Any]) -> RemoteTrainer | None:
     """This tab's trainer when it belongs to the current experiment (for exports), else None."""
     holder = _holder()
@@ -106,11 +117,12 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
     polling = (state or trainer.state) in (RUNNING, WAITING)
     page_run = [True]  # the call below answers a person; the poll timer's later calls do not
 
-    @st.fragment(run_every=POLL_SECONDS if polling else None)
+    @st.fragment(run_every=POLL_SECONDS if polling else None, key=LIVE_FRAGMENT)
     def live() -> None:
+        fragments.drawn(LIVE_FRAGMENT)
         # A page run (a click, a new setting) shows its change first: timed chart redraws wait
         # for the next poll
-        answering, page_run[0] = page_run[0], False
+        answering, page_run[0] = page_run[0] or st.session_state.pop("run_answering", False), False
         quiet = polling and answering
         every_s = CHART_SECONDS if polling else 0.0
         snapshot = trainer.snapshot(visuals=not polling or (not quiet and live_view.charts_due(every_s)))

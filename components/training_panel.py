@@ -3,41 +3,46 @@ batch size, epochs, regularization, schedule and clipping. Returns an edited sec
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import streamlit as st
 
+from components import fragments
 from components.param_widgets import widget
 from components.workspace import widget_key
 from engine.training.config import FIELDS, LR_LADDER
 
+RATE_FRAGMENT = "training_rate"
 MAIN = ("loss", "optimizer", "batch_size", "epochs")
 MORE = ("momentum", "weight_decay", "regularization", "reg_rate", "lr_schedule", "lr_step_every", "lr_gamma",
         "grad_clip", "seed", "device")
 
 
-def typed_rate(training: dict[str, Any] | None, version: str) -> float | None:
-    """A learning rate just picked or typed in the panel drawn for `version`, or None. The page
-    asks before it draws anything, so that the run and the live view take the new rate in this
-    same run (it applies live while training) and show it first."""
-    lr = (training or {}).get("lr", FIELDS["lr"].default)
-    for suffix in ("_lr_ladder", "_lr_free"):  # the order `_learning_rate` reads them in
-        value = st.session_state.get(f"training_{version}{suffix}")
-        if value is not None and value != lr:
-            return float(value)
-    return None
+class LiveRate(NamedTuple):
+    """A learning rate that applies as soon as it is set (it changes live while training):
+    `current()` gives the rate and the version to key its inputs on, `changed(rate)` applies a
+    new one from the inputs' callback (and reruns what shows it)."""
+
+    current: Callable[[], tuple[float, str]]
+    changed: Callable[[float], None]
 
 
-def show(training: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
+def show(training: dict[str, Any] | None, version: str, live_rate: LiveRate | None = None) -> dict[str, Any] | None:
     """The panel for `training`, its widgets keyed on `version`. Returns the edited section, or
-    None when nothing changed."""
+    None when nothing changed. With `live_rate`, the rate inputs are a part of the page of their
+    own that applies a new rate at once, and the returned section never holds one."""
     training = dict(training or {})
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
     # inputs on the rest: a new rate re-creates two widgets, not the whole panel
     rest = f"training_{widget_key('training_rest', _without_lr(training))}"
     edited = dict(training)
-    lr = _learning_rate(current["lr"], f"training_{version}")
+    if live_rate is not None:
+        _live_rate_inputs(live_rate)
+        lr = current["lr"]
+    else:
+        lr = _learning_rate(current["lr"], f"training_{version}")
     if lr != current["lr"]:
         edited["lr"] = lr
     columns = st.columns(2)
@@ -66,11 +71,29 @@ def _without_lr(training: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in training.items() if k != "lr"}
 
 
-def _learning_rate(lr: float, key: str) -> float:
-    """The Playground's ladder of rates (with the current one on it) and a field for any rate."""
+@st.fragment(key=RATE_FRAGMENT)
+def _live_rate_inputs(live_rate: LiveRate) -> None:
+    fragments.drawn(RATE_FRAGMENT)
+    lr, version = live_rate.current()  # read on each run: a rerun of this part alone gets the newest
+    _learning_rate(lr, f"training_{version}", live_rate.changed)
+
+
+def _learning_rate(lr: float, key: str, changed: Callable[[float], None] | None = None) -> float:
+    """The Playground's ladder of rates (with the current one on it) and a field for any rate.
+    `changed(rate)`, if given, is called back with a new rate before the page runs."""
     ladder = sorted({*LR_LADDER, lr})
-    picked = st.select_slider("learning rate", ladder, value=lr, key=f"{key}_lr_ladder",
-                              help="applies live while training, from the next step")
+
+    def hooked(widget_key: str) -> dict[str, Any]:
+        return {"key": widget_key, **({} if changed is None else {"on_change": _picked, "args": (widget_key, lr, changed)})}
+
+    picked = st.select_slider("learning rate", ladder, value=lr, help="applies live while training, from the next step",
+                              **hooked(f"{key}_lr_ladder"))
     typed = st.number_input("learning rate (any value)", min_value=1e-6, max_value=100.0, value=float(lr),
-                            format="%g", key=f"{key}_lr_free")
+                            format="%g", **hooked(f"{key}_lr_free"))
     return picked if picked != lr else typed
+
+
+def _picked(key: str, lr: float, changed: Callable[[float], None]) -> None:
+    value = st.session_state.get(key)
+    if value is not None and value != lr:
+        changed(float(value))

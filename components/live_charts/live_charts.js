@@ -5,6 +5,7 @@
 const OPTIONS_KEY = "neuroloom-live-options";  // per tab: the options outlive a reload of this frame
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 const shown = new Map();  // chart name -> { box, plot, version, figure }
+let theme = { backgroundColor: "#ffffff", textColor: "#31333f" };  // the page's, sent with each render
 const options = { showTest: false, discrete: false, ...JSON.parse(sessionStorage.getItem(OPTIONS_KEY) || "{}") };
 
 function post(type, data) {
@@ -23,7 +24,18 @@ function withOptions(trace) {
 
 function draw(entry) {
   const { data, layout } = entry.figure;
-  Plotly.react(entry.plot, data.map(withOptions), layout, PLOT_CONFIG);
+  const themed = { ...layout, paper_bgcolor: theme.backgroundColor, plot_bgcolor: theme.backgroundColor,
+                   font: { ...(layout.font || {}), color: theme.textColor } };
+  Plotly.react(entry.plot, data.map(withOptions), themed, PLOT_CONFIG);
+}
+
+// The page's light or dark theme, for the frame's own colours and every chart's
+function follow(pageTheme) {
+  if (!pageTheme || (pageTheme.backgroundColor === theme.backgroundColor && pageTheme.textColor === theme.textColor)) return;
+  theme = { backgroundColor: pageTheme.backgroundColor, textColor: pageTheme.textColor };
+  document.body.style.background = theme.backgroundColor;
+  document.body.style.color = theme.textColor;
+  for (const entry of shown.values()) if (entry.figure) draw(entry);
 }
 
 function checkbox(label, option, entry) {
@@ -85,7 +97,9 @@ function render(charts) {
 }
 
 window.addEventListener("message", (event) => {
-  if (event.data && event.data.type === "streamlit:render") render(event.data.args.charts || []);
+  if (!event.data || event.data.type !== "streamlit:render") return;
+  follow(event.data.theme);
+  render(event.data.args.charts || []);
 });
 new ResizeObserver(() => post("streamlit:setFrameHeight", { height: document.body.scrollHeight }))
   .observe(document.body);

@@ -218,24 +218,33 @@ def live_training_page(initial):
 
     st.session_state.setdefault("training", initial)
     st.session_state.setdefault("live", [])
-    rate = training_panel.typed_rate(st.session_state.training, key_of(st.session_state.training))
-    if rate is not None:  # as the page does: the rate applies before the panel is drawn
+    st.session_state.setdefault("page_runs", 0)
+    st.session_state.page_runs += 1
+
+    def changed(rate):  # as the page does: apply it, then rerun only the rate inputs
         st.session_state.live.append(rate)
         st.session_state.training = {**st.session_state.training, "lr": rate}
-    st.session_state.returned = training_panel.show(st.session_state.training, key_of(st.session_state.training))
+        st.rerun(training_panel.RATE_FRAGMENT)
+
+    def now():
+        return st.session_state.training["lr"], key_of(st.session_state.training)
+
+    st.session_state.returned = training_panel.show(st.session_state.training, key_of(st.session_state.training),
+                                                    training_panel.LiveRate(now, changed))
 
 
-def test_a_new_learning_rate_is_read_before_the_panel_is_drawn_and_both_inputs_show_it():
+def test_a_new_learning_rate_applies_from_the_callback_and_reruns_only_the_rate_inputs():
     training = copy.deepcopy(PLAYGROUND["training"])
     app = start(live_training_page, training)
     by_key(app.number_input, "training_", "_lr_free").set_value(0.05).run()
-    assert app.session_state["live"] == [0.05] and app.session_state["returned"] is None
-    assert by_key(app.select_slider, "training_", "_lr_ladder").value == 0.05
-    app.run()  # the next run keeps the same two inputs
-    assert by_key(app.number_input, "training_", "_lr_free").value == 0.05 and app.session_state["live"] == [0.05]
+    assert not app.exception, failure(app)
+    assert app.session_state["live"] == [0.05] and app.session_state["page_runs"] == 1  # the page did not run
+    assert by_key(app.select_slider, "training_", "_lr_ladder").value == 0.05  # new inputs show it
     by_key(app.select_slider, "training_", "_lr_ladder").set_value(0.3).run()
-    assert app.session_state["live"] == [0.05, 0.3] and app.session_state["returned"] is None
+    assert app.session_state["live"] == [0.05, 0.3] and app.session_state["page_runs"] == 1
     assert by_key(app.number_input, "training_", "_lr_free").value == 0.3
+    app.run()  # a page run keeps the same two inputs and returns nothing: the rate is applied
+    assert by_key(app.number_input, "training_", "_lr_free").value == 0.3 and app.session_state["returned"] is None
     by_key(app.selectbox, "training_", "_optimizer").set_value("sgd").run()  # anything else is returned
     assert app.session_state["returned"] == {**training, "lr": 0.3, "optimizer": "sgd"}
 

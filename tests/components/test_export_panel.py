@@ -111,6 +111,6 @@ def test_fitting_weights_load_into_the_model():
     state = {k: torch.full_like(v, 0.5) for k, v in trainer.session.model.state_dict().items()}
     buffer = io.BytesIO(save(state))
     app.file_uploader(key="export_weights").set_value(("w.safetensors", buffer.getvalue(), "application/octet-stream"))
-    app.run()
-    assert not app.error and app.success
+    app.run()  # it loads, then runs the whole page again: the live view shows the loaded model
+    assert not app.error and [c.value for c in app.caption if "is loaded" in c.value] == ["w.safetensors is loaded."]
     assert torch.all(trainer.session.model.state_dict()["h1.weight"] == 0.5)
