@@ -62,13 +62,14 @@ def _served_folder() -> Path:
 _frame = components.declare_component("live_charts", path=str(_served_folder()))
 
 
-def show(charts: list[Chart], key: str, resend: bool = True) -> None:
+def show(charts: list[Chart], key: str, resend: bool = True, hold: bool = False) -> None:
     """Draw `charts` in the frame `key`. A figure is sent when its version is new to the frame, or
     when `resend` (a page run, which may have made a new frame) or the frame is new. The frame
-    is made when there is a first chart to draw, then kept: loading plotly.js takes the browser
-    a second on a slow machine, better spent after the page has loaded than while it loads."""
+    is made when there is a first chart to draw and the caller does not `hold` it, then kept:
+    loading plotly.js takes the browser up to a second on a slow machine, better spent when the
+    page has nothing more urgent to draw."""
     sent = st.session_state.setdefault("live_charts_sent", {}).setdefault(key, {})
-    if not charts and not sent:
+    if not sent and (hold or not charts):
         return
     frame = (st.session_state.get(key) or {}).get("mount")  # a new frame says so with its first value
     if resend or sent.get("frame") != frame:

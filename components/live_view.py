@@ -30,6 +30,7 @@ from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
 CURVE_POINTS = 500
+FRAME_AFTER_S = 1.5  # while training, the charts' frame is made this long after the first curve point
 
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
@@ -215,17 +216,28 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     snapshot = _with_last_visuals(snapshot, dataset)
     _numbers(snapshot)
     charts: list[live_charts.Chart] = []
+    # The charts take turns on the timer, the longest-drawn first: no poll carries all their
+    # redraws at once (a click that lands on such a poll would wait for all of it)
+    cache = st.session_state.setdefault("live_figures", {})
+    turn = min(cache, key=lambda name: cache[name][0]) if cache and every_s > 0 else None
+    drawn: set[str] = set()
+
+    def kept(name: str, inputs: tuple, build, framed: bool = True):
+        drawn.add(name)
+        return _kept(name, quiet or (turn is not None and name != turn), inputs, build, every_s, framed)
 
     def add(name: str, inputs: tuple, build, caption: str = "", options: dict[str, str] | None = None) -> None:
-        version, figure = _kept(name, quiet, inputs, build, every_s)
+        version, figure = kept(name, inputs, build)
         if figure is not None and figure.get("data"):
             charts.append(live_charts.Chart(name, version, figure, caption, options))
 
     if history:  # Streamlit's own chart: its plotly.js is in the page before the frame's has loaded
-        _, figure = _kept("curves", quiet, (id(dataset),), lambda: fixed(curves(history)), every_s, framed=False)
+        _, figure = kept("curves", (id(dataset),), lambda: fixed(curves(history)), framed=False)
         st.plotly_chart(figure, key=f"{key}_curves", config={"displayModeBar": False})
+        st.session_state.setdefault("live_curve_since", time.monotonic())
     else:  # a new run: its first curve must not be the last run's, kept
         st.session_state.setdefault("live_figures", {}).pop("curves", None)
+        st.session_state.pop("live_curve_since", None)
     if dataset.info.kind == "planar":
         add("boundary", (id(dataset),), lambda: fixed(boundary(snapshot, dataset)), options=BOUNDARY_OPTIONS)
 
@@ -242,7 +254,11 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     gradients = st.session_state.get("live_show_gradients", False)
     if gradients:
         add("gradients", (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
-    live_charts.show(charts, key=f"{key}_charts", resend=resend)
+    # a first frame waits a moment while training: loading its plotly.js would hold up the first point
+    first_point_drawing = every_s > 0 and time.monotonic() - st.session_state.get("live_curve_since", 0.0) < FRAME_AFTER_S
+    live_charts.show(charts, key=f"{key}_charts", resend=resend, hold=first_point_drawing)
+    for name in set(cache) - drawn:  # charts no longer shown must not hold up the others' turns
+        del cache[name]
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION)
     if gradients and not any(chart.name == "gradients" for chart in charts):
         st.caption("The gradient sizes appear after the first training step of a model with two or more "

@@ -22,6 +22,36 @@ function withOptions(trace) {
   return drawn;
 }
 
+// plotly.py sends arrays as {dtype, bdata, shape}. Decoded here, an array that did not change
+// since the chart's last figure (the data points under the boundary) is the same object as before,
+// so Plotly.react leaves its trace alone instead of drawing it again.
+const TYPED = { f8: Float64Array, f4: Float32Array, i4: Int32Array, u4: Uint32Array, i2: Int16Array,
+                u2: Uint16Array, i1: Int8Array, u1: Uint8Array };
+
+function decoded(value, before, now) {
+  if (Array.isArray(value)) return value.map((item) => decoded(item, before, now));
+  if (!value || typeof value !== "object") return value;
+  if (typeof value.bdata === "string" && TYPED[value.dtype]) {
+    const key = `${value.dtype}:${value.shape || ""}:${value.bdata}`;
+    let array = now.get(key) || before.get(key);
+    if (!array) {
+      const bytes = Uint8Array.from(atob(value.bdata), (c) => c.charCodeAt(0));
+      const flat = new TYPED[value.dtype](bytes.buffer);
+      const [rows, columns] = String(value.shape || "").split(",").map(Number);
+      array = columns ? Array.from({ length: rows }, (_, i) => flat.subarray(i * columns, (i + 1) * columns)) : flat;
+    }
+    now.set(key, array);
+    return array;
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, decoded(v, before, now)]));
+}
+
+function take(entry, figure) {
+  const arrays = new Map();
+  entry.figure = { data: decoded(figure.data, entry.arrays || new Map(), arrays), layout: figure.layout };
+  entry.arrays = arrays;  // only the newest figure's: the cache never grows past one figure
+}
+
 function draw(entry) {
   const { data, layout } = entry.figure;
   const themed = { ...layout, paper_bgcolor: theme.backgroundColor, plot_bgcolor: theme.backgroundColor,
@@ -90,7 +120,7 @@ function render(charts) {
     if (root.children[index] !== entry.box) root.insertBefore(entry.box, root.children[index] || null);
     if (chart.figure && chart.version !== entry.version) {
       entry.version = chart.version;
-      entry.figure = chart.figure;
+      take(entry, chart.figure);
       draw(entry);
     }
   });

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import threading
 import time
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -289,6 +290,26 @@ def test_no_frame_for_the_charts_until_there_is_a_chart_to_draw(planar):
     app.session_state["run"] = planar
     app.run()
     assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
+
+
+def test_the_charts_take_turns_on_the_timer_the_longest_drawn_first(planar):
+    app = start(live_page, planar)
+
+    def versions():
+        return {name: kept[2] for name, kept in app.session_state["live_figures"].items()}
+
+    seen = [versions()]
+    assert set(seen[0]) == {"curves", "boundary", "neurons"}
+    app.session_state["every"] = 1e-6  # every chart is due on each call: one is drawn again
+    for _ in range(3):
+        app.run()
+        seen.append(versions())
+    redrawn = [{n for n in seen[0] if after[n] != before[n]} for before, after in pairwise(seen)]
+    assert all(len(names) == 1 for names in redrawn), redrawn
+    assert set().union(*redrawn) == {"curves", "boundary", "neurons"}  # each in turn, none twice
+    app.toggle(key="live_show_gradients").set_value(True).run()  # a new chart is drawn at once
+    app.toggle(key="live_show_gradients").set_value(False).run()
+    assert set(versions()) == {"curves", "boundary", "neurons"}  # a chart no longer shown waits on no turn
 
 
 def test_a_figure_travels_to_the_browser_only_when_it_is_new_there(planar):

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from benchmarks.browser import wait_until
+from benchmarks.browser import live_frame, wait_until
 from benchmarks.page import long_run_link
 from engine.share import decode
 from tests.conftest import ROOT
@@ -39,7 +39,8 @@ def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(p
 
     # the charts' frame follows the page's theme
     frame_background = """() => { const f = document.querySelector('iframe[title$=live_charts]');
-        return f.contentWindow.getComputedStyle(f.contentDocument.body).backgroundColor; }"""
+        return f && f.contentDocument.body ? f.contentWindow.getComputedStyle(f.contentDocument.body).backgroundColor : ''; }"""
+    live_frame(page).locator("[data-chart=boundary] .js-plotly-plot").wait_for(timeout=30_000)
     page.emulate_media(color_scheme="dark")
     wait_until(lambda: page.evaluate(frame_background) not in ("", "rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"),
                what="the live charts to turn dark with the page")
