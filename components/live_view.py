@@ -209,7 +209,7 @@ NEURONS_CAPTION = ("Each neuron's output over the plane (orange negative, blue p
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
          quiet: bool = False, every_s: float = 0.0, resend: bool = True) -> None:
     """Everything live about one snapshot. Each chart is drawn again at most every `every_s`
-    seconds (and whenever its inputs change); the numbers on every call. `quiet` (a run that
+    seconds, one per call (and whenever its inputs change); the numbers on every call. `quiet` (a run that
     answers a person): only charts whose inputs changed are drawn again, so the answer shows as
     soon as it can. `resend`: send every figure to the browser, not just the changed ones (a page
     run may have made the charts' frame anew)."""
