@@ -70,6 +70,9 @@ def serve_app(log: IO[str] | int = subprocess.DEVNULL) -> Iterator[str]:
             process.kill()
 
 
+FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"  # the page's run is over
+
+
 def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 

@@ -16,7 +16,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from benchmarks.browser import ROOT, boundary_traces, launch_chromium, live_frame, serve_app, wait_until
+from benchmarks.browser import FINISHED, ROOT, boundary_traces, launch_chromium, live_frame, serve_app, wait_until
 from engine.share import encode
 
 # Count how often the epoch counter changes, sampled every animation frame, for `ms` milliseconds.
@@ -44,9 +44,6 @@ def long_run_link(url: str) -> str:
     return f"{url}/?e={encode(raw)}"
 
 
-FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"  # the page's run is over
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -67,7 +64,7 @@ _ARM = """(expected) => {
     };
     for (const d of documents()) {
         d.addEventListener('click', mark, {capture: true, once: true});
-        d.addEventListener('keydown', e => { if (e.key === 'Enter') mark(e); }, {capture: true});
+        d.addEventListener('keydown', e => { if (e.key === 'Enter') mark(e); }, {capture: true, once: true});
     }
     const plots = () => documents().flatMap(d => Array.from(d.querySelectorAll('.js-plotly-plot')));
     const boundaryTraces = () => {

@@ -6,27 +6,25 @@ second while training. Owns the session key `live_charts_sent`."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import plotly
+import plotly.graph_objects as go
 import plotly.offline
 import streamlit as st
 import streamlit.components.v1 as components
 
-SOURCES = Path(__file__).with_name("live_charts")  # index.html and live_charts.js
+FRAME_FOLDER = Path(__file__).with_name("live_charts")  # index.html, live_charts.js and plotly.min.js
 # Plotly's template adds kilobytes to every figure; this is the few settings the page needs.
 # Greys with some transparency read on the light theme and the dark one (the frame sets the
 # background and text colours from the page's theme).
-LINES = {"gridcolor": "rgba(128, 128, 128, 0.2)", "zerolinecolor": "rgba(128, 128, 128, 0.35)",
+AXIS_LINES = {"gridcolor": "rgba(128, 128, 128, 0.2)", "zerolinecolor": "rgba(128, 128, 128, 0.35)",
          "linecolor": "rgba(128, 128, 128, 0.35)"}
 TEMPLATE = {"layout": {"font": {"family": '"Source Sans Pro", sans-serif'}, "hovermode": "closest",
-                       "xaxis": LINES, "yaxis": LINES}}
+                       "xaxis": AXIS_LINES, "yaxis": AXIS_LINES}}
 
 
 @dataclass(frozen=True)
@@ -41,45 +39,49 @@ class Chart:
     options: dict[str, str] | None = None
 
 
-def _served_folder() -> Path:
-    """Our page and script beside the plotly.js that the installed plotly package ships (4.8 MB,
-    so not kept in the repository), in a folder named after their contents."""
-    sources = sorted(SOURCES.iterdir())
-    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in sources)).hexdigest()[:12]
-    folder = Path(tempfile.gettempdir()) / f"neuroloom-live-charts-{plotly.__version__}-{digest}"
-    if not (folder / "plotly.min.js").exists():
-        staging = Path(tempfile.mkdtemp(prefix="neuroloom-live-charts-"))
-        for source in sources:
-            (staging / source.name).write_bytes(source.read_bytes())
-        (staging / "plotly.min.js").write_text(plotly.offline.get_plotlyjs(), encoding="utf-8")
-        try:
-            os.replace(staging, folder)  # whole or not at all, even with two servers starting
-        except OSError:  # another server made it first
-            shutil.rmtree(staging, ignore_errors=True)
-    return folder
+def _with_plotly_js() -> Path:
+    """The frame's folder, with the plotly.js that the installed plotly package ships written
+    beside our page (4.8 MB, so git-ignored and not kept in the repository)."""
+    target = FRAME_FOLDER / "plotly.min.js"
+    script = plotly.offline.get_plotlyjs()
+    if not target.exists() or target.read_text(encoding="utf-8") != script:  # a new plotly: its own script
+        staging = target.with_name(f".plotly.min.js.{os.getpid()}")
+        staging.write_text(script, encoding="utf-8")
+        os.replace(staging, target)  # whole or not at all, even with two servers starting
+    return FRAME_FOLDER
 
 
-_frame = components.declare_component("live_charts", path=str(_served_folder()))
+_frame = components.declare_component("live_charts", path=str(_with_plotly_js()))
 
 
-def show(charts: list[Chart], key: str, resend: bool = True, hold: bool = False) -> None:
+def figure_json(figure: go.Figure) -> dict[str, Any]:
+    """A figure as the frame takes it: plotly JSON, with the page's few layout settings."""
+    return json.loads(figure.update_layout(template=TEMPLATE).to_json())
+
+
+def show(charts: list[Chart], key: str, hold: bool = False) -> None:
     """Draw `charts` in the frame `key`. A figure is sent when its version is new to the frame, or
-    when `resend` (a page run, which may have made a new frame) or the frame is new. The frame
-    is made when there is a first chart to draw and the caller does not `hold` it, then kept:
-    loading plotly.js takes the browser up to a second on a slow machine, better spent when the
-    page has nothing more urgent to draw."""
-    sent = st.session_state.setdefault("live_charts_sent", {}).setdefault(key, {})
-    if not sent and (hold or not charts):
+    when the frame asks for it: a new frame asks for all (with its first value), a frame that
+    missed one asks for that one. The frame is made when there is a first chart to draw and the
+    caller does not `hold` it, then kept: loading plotly.js takes the browser up to a second on a
+    slow machine, better spent when the page has nothing more urgent to draw."""
+    sent = st.session_state.setdefault("live_charts_sent", {}).setdefault(
+        key, {"made": False, "frame": None, "asked": None, "charts": {}})
+    if not sent["made"] and (hold or not charts):
         return
-    frame = (st.session_state.get(key) or {}).get("mount")  # a new frame says so with its first value
-    if resend or sent.get("frame") != frame:
-        sent.clear()
-        sent["frame"] = frame
+    sent["made"] = True
+    said = st.session_state.get(key) or {}
+    if said.get("mount") != sent["frame"]:
+        sent.update(frame=said.get("mount"), asked=said.get("asked"), charts={})
+    elif said.get("asked") != sent["asked"]:  # each request is answered once
+        sent["asked"] = said.get("asked")
+        for name in said.get("missing", []):
+            sent["charts"].pop(name, None)
     shown = []
     for chart in charts:
         entry = {"name": chart.name, "version": chart.version, "caption": chart.caption, "options": chart.options}
-        if sent.get(chart.name) != chart.version:
+        if sent["charts"].get(chart.name) != chart.version:
             entry["figure"] = chart.figure
-            sent[chart.name] = chart.version
+            sent["charts"][chart.name] = chart.version
         shown.append(entry)
     _frame(charts=shown, key=key, default=None)

@@ -5,7 +5,6 @@ the run panel's fragment calls `show` a few times a second with the newest snaps
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 
 import numpy as np
@@ -24,7 +23,6 @@ from components.charts import (
     points_trace,
     square_layout,
 )
-from components.live_charts import TEMPLATE
 from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
@@ -147,17 +145,20 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
 def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float, framed: bool = True):
     """The chart's version and figure (None when there is nothing to draw), built again when its
     inputs changed, or when not `quiet` and at least `every_s` seconds after its last build;
-    otherwise the kept one, which the browser does not draw again. A `framed` chart's figure is
-    plotly JSON for the live charts' frame. Owns the session key `live_figures`."""
+    otherwise the kept one, which the browser does not draw again. The version changes only when
+    the figure does. A `framed` chart's figure is plotly JSON for the live charts' frame. Owns the
+    session keys `live_figures` and `live_figure_versions`."""
     cache = st.session_state.setdefault("live_figures", {})
     built_at, built_for, version, figure = cache.get(name, (0.0, None, 0, None))
     now = time.monotonic()
     if version == 0 or built_for != inputs or (not quiet and now - built_at >= every_s):
-        figure = build()
-        if framed and figure is not None:
-            figure = json.loads(figure.update_layout(template=TEMPLATE).to_json())
-        version = time.monotonic_ns()
-        cache[name] = (now, inputs, version, figure)
+        built = build()
+        if framed and built is not None:
+            built = live_charts.figure_json(built)
+        if version == 0 or built != figure:  # a paused run's pictures are redrawn the same: not sent again
+            st.session_state.live_figure_versions = version = st.session_state.get("live_figure_versions", 0) + 1
+        cache[name] = (now, inputs, version, built)
+        figure = built
     return version, figure
 
 
@@ -185,8 +186,9 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
 
 
 def _with_last_visuals(snapshot: Snapshot, dataset: Dataset) -> Snapshot:
-    """The snapshot with pictures: between chart redraws the trainer sends none, so a toggle
-    redraws at once from the newest pictures this session saw. Owns the session key `live_visuals`."""
+    """The snapshot with pictures: between chart redraws the trainer sends none, so a chart drawn
+    then (one just switched on, or whose turn it is) is drawn from the newest pictures this session
+    saw. Owns the session key `live_visuals`."""
     if snapshot.visuals:
         st.session_state.live_visuals = (id(dataset), snapshot.visuals)
         return snapshot
@@ -207,12 +209,11 @@ NEURONS_CAPTION = ("Each neuron's output over the plane (orange negative, blue p
 
 
 def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         quiet: bool = False, every_s: float = 0.0, resend: bool = True) -> None:
+         quiet: bool = False, every_s: float = 0.0) -> None:
     """Everything live about one snapshot. Each chart is drawn again at most every `every_s`
-    seconds, one per call (and whenever its inputs change); the numbers on every call. `quiet` (a run that
-    answers a person): only charts whose inputs changed are drawn again, so the answer shows as
-    soon as it can. `resend`: send every figure to the browser, not just the changed ones (a page
-    run may have made the charts' frame anew)."""
+    seconds, one per call (and whenever its inputs change); the numbers on every call. `quiet` (a
+    run that answers a person): only charts whose inputs changed are drawn again, so the answer
+    shows as soon as it can. Owns the session key `live_curve_since`."""
     snapshot = _with_last_visuals(snapshot, dataset)
     _numbers(snapshot)
     charts: list[live_charts.Chart] = []
@@ -255,8 +256,9 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     if gradients:
         add("gradients", (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
     # a first frame waits a moment while training: loading its plotly.js would hold up the first point
-    first_point_drawing = every_s > 0 and time.monotonic() - st.session_state.get("live_curve_since", 0.0) < FRAME_AFTER_S
-    live_charts.show(charts, key=f"{key}_charts", resend=resend, hold=first_point_drawing)
+    since = st.session_state.get("live_curve_since")
+    first_point_drawing = every_s > 0 and (since is None or time.monotonic() - since < FRAME_AFTER_S)
+    live_charts.show(charts, key=f"{key}_charts", hold=first_point_drawing)
     for name in set(cache) - drawn:  # charts no longer shown must not hold up the others' turns
         del cache[name]
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION)

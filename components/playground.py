@@ -25,6 +25,8 @@ from engine.experiment import check_experiment
 from engine.share import encode
 from engine.training.config import FIELDS
 
+HEADER, SHARE, EXPORT = "header", "share", "export"  # parts of the page that a new rate reruns
+
 
 def _commit(edited: dict) -> None:
     if workspace.commit(edited):
@@ -113,7 +115,7 @@ def _rate_set(rate: float) -> None:
     run_panel.follow_rate(raw)
     _keep_in_url(raw)
     # the live view first: its rate is what a person waits to see
-    fragments.rerun([run_panel.LIVE_FRAGMENT, training_panel.RATE_FRAGMENT, "header", "share", "export"])
+    fragments.rerun([run_panel.LIVE_FRAGMENT, training_panel.RATE_FRAGMENT, HEADER, SHARE, EXPORT])
 
 
 def _rate_now() -> tuple[float, str]:
@@ -127,18 +129,16 @@ LIVE_RATE = training_panel.LiveRate(current=_rate_now, changed=_rate_set)
 # The parts below read the experiment from the workspace, not from the page run: a new rate
 # reruns them alone, with the arguments of the last page run.
 
-@st.fragment(key="export")
+@fragments.part(EXPORT)
 def _export() -> None:
-    fragments.drawn("export")
     raw = workspace.current()
     experiment, _ = check_experiment(raw)
     with guard("export"):
         export_panel.show(experiment, run_panel.current(raw), raw)
 
 
-@st.fragment(key="share")
+@fragments.part(SHARE)
 def _share() -> None:
-    fragments.drawn("share")
     raw = workspace.current()
     with guard("share"):
         uploaded = share_panel.show(raw, classroom.flags(), workspace.widget_key("experiment", raw))
@@ -146,9 +146,8 @@ def _share() -> None:
             _commit(uploaded)
 
 
-@st.fragment(key="header")
+@fragments.part(HEADER)
 def _header(hidden: set[str]) -> None:
-    fragments.drawn("header")
     raw = workspace.current()
     title, undo, redo = st.columns([8, 1, 1])
     title.title("NeuroLoom")

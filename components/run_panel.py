@@ -117,12 +117,12 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
     polling = (state or trainer.state) in (RUNNING, WAITING)
     page_run = [True]  # the call below answers a person; the poll timer's later calls do not
 
-    @st.fragment(run_every=POLL_SECONDS if polling else None, key=LIVE_FRAGMENT)
+    @fragments.part(LIVE_FRAGMENT, run_every=POLL_SECONDS if polling else None)
     def live() -> None:
-        fragments.drawn(LIVE_FRAGMENT)
         # A page run (a click, a new setting) shows its change first: timed chart redraws wait
         # for the next poll
-        answering, page_run[0] = page_run[0] or st.session_state.pop("run_answering", False), False
+        asked = st.session_state.pop("run_answering", False)  # a new rate's rerun, set by follow_rate
+        answering, page_run[0] = page_run[0] or asked, False
         quiet = polling and answering
         every_s = CHART_SECONDS if polling else 0.0
         snapshot = trainer.snapshot(visuals=not polling or (not quiet and live_view.charts_due(every_s)))
@@ -135,6 +135,6 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
         live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", quiet=quiet,
-                       every_s=every_s, resend=False)
+                       every_s=every_s)
 
     live()

@@ -29,9 +29,10 @@ class LiveRate(NamedTuple):
 
 
 def show(training: dict[str, Any] | None, version: str, live_rate: LiveRate | None = None) -> dict[str, Any] | None:
-    """The panel for `training`, its widgets keyed on `version`. Returns the edited section, or
-    None when nothing changed. With `live_rate`, the rate inputs are a part of the page of their
-    own that applies a new rate at once, and the returned section never holds one."""
+    """The panel for `training`, its rate inputs keyed on `version` (the other inputs on the rest
+    of the section). Returns the edited section, or None when nothing changed. With `live_rate`,
+    the rate inputs are a part of the page of their own that applies a new rate at once, and the
+    returned section never holds one."""
     training = dict(training or {})
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
@@ -71,9 +72,8 @@ def _without_lr(training: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in training.items() if k != "lr"}
 
 
-@st.fragment(key=RATE_FRAGMENT)
+@fragments.part(RATE_FRAGMENT)
 def _live_rate_inputs(live_rate: LiveRate) -> None:
-    fragments.drawn(RATE_FRAGMENT)
     lr, version = live_rate.current()  # read on each run: a rerun of this part alone gets the newest
     _learning_rate(lr, f"training_{version}", live_rate.changed)
 

@@ -6,7 +6,34 @@ const OPTIONS_KEY = "neuroloom-live-options";  // per tab: the options outlive a
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 const shown = new Map();  // chart name -> { box, plot, version, figure }
 let theme = { backgroundColor: "#ffffff", textColor: "#31333f" };  // the page's, sent with each render
-const options = { showTest: false, discrete: false, ...JSON.parse(sessionStorage.getItem(OPTIONS_KEY) || "{}") };
+const options = { showTest: false, discrete: false, ...stored() };
+const mount = `${Date.now()}-${Math.random()}`;
+let asked = 0;
+const awaited = new Map();  // chart name -> the version it asked for and waits on
+
+// Storage can be refused (blocked cookies) or hold something else: the options then start off
+function stored() {
+  try {
+    return JSON.parse(sessionStorage.getItem(OPTIONS_KEY) || "{}") || {};
+  } catch (error) {
+    return {};
+  }
+}
+
+function store() {
+  try {
+    sessionStorage.setItem(OPTIONS_KEY, JSON.stringify(options));
+  } catch (error) {
+    // kept for this frame only
+  }
+}
+
+// The frame's value tells the page what it lacks: everything when new, or the charts whose
+// figure it never got (a message the page sent can be merged away by a newer one)
+function ask(missing) {
+  asked += 1;
+  post("streamlit:setComponentValue", { value: { mount, asked, missing }, dataType: "json" });
+}
 
 function post(type, data) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
@@ -75,7 +102,7 @@ function checkbox(label, option, entry) {
   input.checked = options[option];
   input.addEventListener("change", () => {
     options[option] = input.checked;
-    sessionStorage.setItem(OPTIONS_KEY, JSON.stringify(options));
+    store();
     if (entry.figure) draw(entry);
   });
   box.append(input, label);
@@ -111,6 +138,7 @@ function render(charts) {
       shown.delete(name);
     }
   }
+  const missing = [];
   charts.forEach((chart, index) => {
     let entry = shown.get(chart.name);
     if (!entry) {
@@ -118,12 +146,21 @@ function render(charts) {
       shown.set(chart.name, entry);
     }
     if (root.children[index] !== entry.box) root.insertBefore(entry.box, root.children[index] || null);
-    if (chart.figure && chart.version !== entry.version) {
-      entry.version = chart.version;
+    if (chart.version === entry.version) return;
+    if (!chart.figure) {
+      if (awaited.get(chart.name) !== chart.version) missing.push(chart.name);
+      awaited.set(chart.name, chart.version);
+      return;
+    }
+    try {  // one chart that cannot be drawn must not stop the others
       take(entry, chart.figure);
       draw(entry);
+      entry.version = chart.version;
+    } catch (error) {
+      console.error(`live chart ${chart.name}:`, error);
     }
   });
+  if (missing.length) ask(missing);
 }
 
 window.addEventListener("message", (event) => {
@@ -134,5 +171,4 @@ window.addEventListener("message", (event) => {
 new ResizeObserver(() => post("streamlit:setFrameHeight", { height: document.body.scrollHeight }))
   .observe(document.body);
 post("streamlit:componentReady", { apiVersion: 1 });
-// A new frame has drawn nothing yet: its first value asks the page to send every figure again
-post("streamlit:setComponentValue", { value: { mount: `${Date.now()}-${Math.random()}` }, dataType: "json" });
+ask([]);  // a new frame: its first value asks for every figure

@@ -15,7 +15,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
-from components.live_view import CURVE_POINTS, curves
+from components.live_view import CURVE_POINTS, FRAME_AFTER_S, curves
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
@@ -233,8 +233,10 @@ def live_page(run):
     from components import live_view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
+    if st.session_state.get("resend", True):  # forget what the frame was sent: these tests read every figure
+        st.session_state.pop("live_charts_sent", None)
     live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False),
-                   every_s=st.session_state.get("every", 0.0), resend=st.session_state.get("resend", True))
+                   every_s=st.session_state.get("every", 0.0))
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
@@ -292,11 +294,25 @@ def test_no_frame_for_the_charts_until_there_is_a_chart_to_draw(planar):
     assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
 
 
+def test_while_training_the_frame_is_made_a_moment_after_the_first_curve_point(planar):
+    snapshot, _, dataset, node_types = planar
+    app = start(live_page, (snapshot, [], dataset, node_types))
+    app.session_state["every"] = 1.0  # training
+    app.run()
+    assert not app.get("component_instance")  # no point yet: its plotly.js would hold up the first one
+    app.session_state["run"] = planar
+    app.run()
+    assert figures(app)["live_curves"] and not app.get("component_instance")  # the first point, alone
+    app.session_state["live_curve_since"] = time.monotonic() - FRAME_AFTER_S
+    app.run()
+    assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
+
+
 def test_the_charts_take_turns_on_the_timer_the_longest_drawn_first(planar):
     app = start(live_page, planar)
 
-    def versions():
-        return {name: kept[2] for name, kept in app.session_state["live_figures"].items()}
+    def versions():  # when each chart was last built
+        return {name: kept[0] for name, kept in app.session_state["live_figures"].items()}
 
     seen = [versions()]
     assert set(seen[0]) == {"curves", "boundary", "neurons"}
@@ -313,23 +329,33 @@ def test_the_charts_take_turns_on_the_timer_the_longest_drawn_first(planar):
 
 
 def test_a_figure_travels_to_the_browser_only_when_it_is_new_there(planar):
+    snapshot, history, dataset, node_types = planar
     app = start(live_page, planar)
     first = {c["name"]: c for c in framed(app, "live_charts")}
     assert all("figure" in c for c in first.values())
-    app.session_state["resend"] = False  # the live view's polls
+    app.session_state["resend"] = False  # as the page runs it: the frame keeps what it was sent
     app.session_state["every"] = 60.0  # the charts wait for their turn
     app.run()
     again = {c["name"]: c for c in framed(app, "live_charts")}
     assert {n: c["version"] for n, c in again.items()} == {n: c["version"] for n, c in first.items()}
     assert not any("figure" in c for c in again.values())  # unchanged: the frame keeps what it drew
-    app.session_state["every"] = 0.0  # their turn: drawn again, sent again
+    app.session_state["every"] = 0.0  # drawn again from the same pictures (a paused run): the same figures
     app.run()
-    newer = {c["name"]: c for c in framed(app, "live_charts")}
-    assert all("figure" in c and c["version"] != first[c["name"]]["version"] for c in newer.values())
+    assert not any("figure" in c for c in framed(app, "live_charts"))
+    grid = snapshot.visuals["boundary"]
+    flipped = {**snapshot.visuals, "boundary": {**grid, "value": (1 - np.asarray(grid["value"])).tolist()}}
+    app.session_state["run"] = (dataclasses.replace(snapshot, visuals=flipped), history, dataset, node_types)
+    app.run()  # a new boundary: sent again, with the network picture (its output square is the boundary)
+    assert {c["name"] for c in framed(app, "live_charts") if "figure" in c} == {"boundary", "neurons"}
     app.session_state["every"] = 60.0
-    app.session_state["live_charts"] = {"mount": "a new frame"}  # what a new frame says first
+    app.session_state["live_charts"] = {"mount": "a new frame", "asked": 1, "missing": []}  # its first value
     app.run()
     assert all("figure" in c for c in framed(app, "live_charts"))
+    app.session_state["live_charts"] = {"mount": "a new frame", "asked": 2, "missing": ["neurons"]}
+    app.run()  # a figure the frame never got: sent again, once
+    assert [c["name"] for c in framed(app, "live_charts") if "figure" in c] == ["neurons"]
+    app.run()
+    assert not any("figure" in c for c in framed(app, "live_charts"))
 
 
 def test_gradient_sizes_per_layer_on_request(planar, digits):

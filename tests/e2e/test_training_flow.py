@@ -9,7 +9,16 @@ import time
 
 import pytest
 
-from benchmarks.browser import boundary_traces, chart_traces, epoch, is_boundary, live_frame, train_loss, wait_until
+from benchmarks.browser import (
+    FINISHED,
+    boundary_traces,
+    chart_traces,
+    epoch,
+    is_boundary,
+    live_frame,
+    train_loss,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +26,7 @@ pytestmark = pytest.mark.browser
 def settled(page) -> None:
     """Wait until the page has finished its run: a dropdown opened mid-run is drawn again under
     the pointer."""
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(timeout=30_000)
+    page.locator(FINISHED).wait_for(timeout=30_000)
 
 
 def pick(page, label: str, option: str) -> None:
