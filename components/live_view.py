@@ -236,8 +236,7 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
         _, figure = kept("curves", (id(dataset),), lambda: fixed(curves(history)), framed=False)
         st.plotly_chart(figure, key=f"{key}_curves", config={"displayModeBar": False})
         st.session_state.setdefault("live_curve_since", time.monotonic())
-    else:  # a new run: its first curve must not be the last run's, kept
-        st.session_state.setdefault("live_figures", {}).pop("curves", None)
+    else:  # a new run (its first curve must not be the last run's: undrawn, "curves" leaves the cache below)
         st.session_state.pop("live_curve_since", None)
     if dataset.info.kind == "planar":
         add("boundary", (id(dataset),), lambda: fixed(boundary(snapshot, dataset)), options=BOUNDARY_OPTIONS)

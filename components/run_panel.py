@@ -66,10 +66,9 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
             trainer.close()
             trainer = holder["trainer"] = _new_trainer(experiment)
             holder["signature"], holder["logging"] = fresh, logging
-    lr = (raw.get("training") or {}).get("lr")
     now = trainer.snapshot(visuals=False)  # one question to the process per page run: each waits on it
-    if holder["signature"] == fresh and lr is not None and abs(now.lr - lr) > 1e-12:
-        trainer.set_lr(lr)
+    if abs(now.lr - (raw.get("training") or {}).get("lr", now.lr)) > 1e-12:
+        follow_rate(raw)  # a rate from Undo, a loaded file or a link (the rate inputs apply theirs at once)
     _controls(trainer, now.state)
     _live(trainer, now.state)
 
