@@ -3,15 +3,18 @@
 
 import streamlit as st
 
-from components import explorer, playground
+if __name__ == "__main__":  # a run of the page: Streamlit runs this file as __main__
+    from components import explorer, playground
 
-st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
-playground_page = st.Page(playground.show, title="Playground", icon="🧪", default=True)
+    st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
+    playground_page = st.Page(playground.show, title="Playground", icon="🧪", default=True)
 
+    def concept_explorer() -> None:
+        explorer.show(playground_page)  # its preset links open the playground
 
-def concept_explorer() -> None:
-    explorer.show(playground_page)  # its preset links open the playground
+    pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
+    st.navigation(pages, position="top").run()
+else:  # `streamlit run app.py` imports this file and serves `app`: the page and the live feed's route
+    from components import live_feed
 
-
-pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
-st.navigation(pages, position="top").run()
+    app = st.App(__file__, routes=live_feed.routes())

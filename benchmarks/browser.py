@@ -122,7 +122,8 @@ def boundary_traces(page) -> list[dict]:
 
 
 def epoch(page) -> int:
-    value = page.get_by_test_id("stMetric").filter(has_text="Epoch").get_by_test_id("stMetricValue").inner_text()
+    """The live view's epoch counter."""
+    value = live_frame(page).locator("[data-number=Epoch] .value").inner_text()
     return int(value.split("/")[0])
 
 

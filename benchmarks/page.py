@@ -19,12 +19,13 @@ from playwright.sync_api import sync_playwright
 from benchmarks.browser import FINISHED, ROOT, boundary_traces, launch_chromium, live_frame, serve_app, wait_until
 from engine.share import encode
 
-# Count how often the epoch counter changes, sampled every animation frame, for `ms` milliseconds.
+# Count how often the live view's epoch counter changes, sampled every animation frame, for `ms`
+# milliseconds.
 _COUNT_UPDATES = """async (ms) => {
     const read = () => {
-        const metric = Array.from(document.querySelectorAll('[data-testid="stMetric"]'))
-            .find(m => m.innerText.includes('Epoch'));
-        return metric ? metric.querySelector('[data-testid="stMetricValue"]').innerText : null;
+        const frame = document.querySelector("iframe[title$='live_charts']");
+        const value = frame && frame.contentDocument.querySelector('[data-number=Epoch] .value');
+        return value ? value.innerText : null;
     };
     let last = read(), changes = 0;
     const end = performance.now() + ms;
@@ -75,7 +76,7 @@ _ARM = """(expected) => {
         }
         return 0;
     };
-    const captions = () => Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
+    const captions = () => documents().flatMap(d => Array.from(d.querySelectorAll('[data-testid="stCaptionContainer"], .caption')))
         .map(c => c.innerText).join('\\n');
     const lossPoints = () => {
         for (const el of plots()) {
@@ -147,13 +148,14 @@ def main() -> None:
         train.wait_for(timeout=60_000)
         wait_until(lambda: train.is_enabled(), what="the Train button")
         page.locator(FINISHED).wait_for(timeout=60_000)  # the Train button is drawn before the rest of the page
+        live_frame(page).locator("[data-number=Epoch]").wait_for(timeout=60_000)  # and the live view's frame loads after
         load = time.perf_counter() - start
 
         first_point = seen_after(page, FIRST_POINT, train.click)
         wait_until(lambda: boundary_traces(page), what="the decision boundary")
 
         window_s = 3 if args.quick else 6
-        epoch_text = page.get_by_text("epochs/s").first
+        epoch_text = live_frame(page).get_by_text("epochs/s").first
         updates = page.evaluate(_COUNT_UPDATES, window_s * 1000) / window_s
         speed = epoch_text.inner_text().split(" epochs/s")[0]
         toggles = toggle_times(page, repeats)

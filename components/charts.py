@@ -15,6 +15,15 @@ CLASS_COLOURS = ["#F59322", "#0877BD", "#2CA02C", "#D62728", "#9467BD", "#8C564B
                  "#BCBD22", "#17BECF"]
 
 
+# Plotly's template adds kilobytes to every figure; this is the few settings the page needs.
+# Greys with some transparency read on the light theme and the dark one (the frame sets the
+# background and text colours from the page's theme).
+AXIS_LINES = {"gridcolor": "rgba(128, 128, 128, 0.2)", "zerolinecolor": "rgba(128, 128, 128, 0.35)",
+              "linecolor": "rgba(128, 128, 128, 0.35)"}
+TEMPLATE = {"layout": {"font": {"family": '"Source Sans Pro", sans-serif'}, "hovermode": "closest",
+                       "xaxis": AXIS_LINES, "yaxis": AXIS_LINES}}
+
+
 LEVELS = 255  # heatmaps are sent as 256 shades (uint8), drawn with zmin=0, zmax=LEVELS
 
 

@@ -1,8 +1,10 @@
-"""The live charts in one frame, drawn by plotly.js there: a figure travels to the browser only
-when it changed, the browser redraws only that chart, and the decision boundary's options ("show
-test data", "discretize output") act in the browser without a server run. Streamlit's own
-plotly charts are sent and re-rendered on every poll, which kept the browser busy most of each
-second while training. Owns the session key `live_charts_sent`."""
+"""The live view in one frame, drawn by plotly.js there: the run's numbers and loss curve, then
+the charts. A chart's figure travels to the browser only when it changed, the browser redraws
+only that chart, and the decision boundary's options ("show test data", "discretize output") act
+in the browser without a server run. While training, the frame reads the numbers from the live
+feed's route between runs of the page. Streamlit's own charts are sent and re-rendered on every
+run, which kept the browser busy most of each second while training. Owns the session key
+`live_charts_sent`."""
 
 from __future__ import annotations
 
@@ -17,14 +19,9 @@ import plotly.offline
 import streamlit as st
 import streamlit.components.v1 as components
 
-FRAME_FOLDER = Path(__file__).with_name("live_charts")  # index.html, live_charts.js and plotly.min.js
-# Plotly's template adds kilobytes to every figure; this is the few settings the page needs.
-# Greys with some transparency read on the light theme and the dark one (the frame sets the
-# background and text colours from the page's theme).
-AXIS_LINES = {"gridcolor": "rgba(128, 128, 128, 0.2)", "zerolinecolor": "rgba(128, 128, 128, 0.35)",
-         "linecolor": "rgba(128, 128, 128, 0.35)"}
-TEMPLATE = {"layout": {"font": {"family": '"Source Sans Pro", sans-serif'}, "hovermode": "closest",
-                       "xaxis": AXIS_LINES, "yaxis": AXIS_LINES}}
+from components.charts import TEMPLATE
+
+FRAME_FOLDER = Path(__file__).with_name("live_charts")  # its page, scripts and plotly.min.js
 
 
 @dataclass(frozen=True)
@@ -59,17 +56,13 @@ def figure_json(figure: go.Figure) -> dict[str, Any]:
     return json.loads(figure.update_layout(template=TEMPLATE).to_json())
 
 
-def show(charts: list[Chart], key: str, hold: bool = False) -> None:
-    """Draw `charts` in the frame `key`. A figure is sent when its version is new to the frame, or
-    when the frame asks for it: a new frame asks for all (with its first value), a frame that
-    missed one asks for that one. The frame is made when there is a first chart to draw and the
-    caller does not `hold` it, then kept: loading plotly.js takes the browser up to a second on a
-    slow machine, better spent when the page has nothing more urgent to draw."""
+def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, feed: str | None = None) -> None:
+    """Draw `reading` (the run's numbers and curve, see `live_reading`) and `charts` in the frame
+    `key`. A figure is sent when its version is new to the frame, or when the frame asks for it:
+    a new frame asks for all (with its first value), a frame that missed one asks for that one.
+    The frame reads newer readings from `feed` (the live feed's path) between runs."""
     sent = st.session_state.setdefault("live_charts_sent", {}).setdefault(
-        key, {"made": False, "frame": None, "asked": None, "charts": {}})
-    if not sent["made"] and (hold or not charts):
-        return
-    sent["made"] = True
+        key, {"frame": None, "asked": None, "charts": {}})
     said = st.session_state.get(key) or {}
     if said.get("mount") != sent["frame"]:
         sent.update(frame=said.get("mount"), asked=said.get("asked"), charts={})
@@ -84,4 +77,4 @@ def show(charts: list[Chart], key: str, hold: bool = False) -> None:
             entry["figure"] = chart.figure
             sent["charts"][chart.name] = chart.version
         shown.append(entry)
-    _frame(charts=shown, key=key, default=None)
+    _frame(charts=shown, reading=reading, feed=feed, key=key, default=None)

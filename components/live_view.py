@@ -1,6 +1,7 @@
-"""What training looks like while it happens: loss and accuracy curves, the decision boundary
-with the points, each neuron's picture, the confusion matrix or the forecast. Pure drawing:
-the run panel's fragment calls `show` a few times a second with the newest snapshot."""
+"""What training looks like while it happens: the numbers and the loss curve (see
+`live_reading`), the decision boundary with the points, each neuron's picture, the confusion
+matrix or the forecast. Pure drawing: the run panel's fragment calls `show` a few times a second
+with the newest snapshot."""
 
 from __future__ import annotations
 
@@ -27,9 +28,6 @@ from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
-CURVE_POINTS = 500
-FRAME_AFTER_S = 1.5  # while training, the charts' frame is made this long after the first curve point
-
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
     """Fixed margins, wide enough for tick labels and axis titles: plotly.js's automatic margins
@@ -40,33 +38,6 @@ def fixed(fig: go.Figure | None) -> go.Figure | None:
         second_axis = "yaxis2" in fig.layout and fig.layout["yaxis2"].overlaying is not None
         fig.update_layout(margin={"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45})
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
-
-
-def curves(history: list[dict]) -> go.Figure:
-    """Train and test loss per epoch, with test accuracy (or R²) on a second axis. A long run is
-    drawn from at most CURVE_POINTS evenly spaced epochs (and the last): the chart would otherwise
-    grow by thousands of points a minute, and with it every redraw."""
-    if len(history) > CURVE_POINTS:
-        stride = -(-len(history) // CURVE_POINTS)
-        history = history[::stride] + ([history[-1]] if (len(history) - 1) % stride else [])
-    epochs = [h["epoch"] for h in history]
-    traces = [
-        go.Scatter(x=epochs, y=[h["train_loss"] for h in history], name="train loss", line={"color": POSITIVE}),
-        go.Scatter(x=epochs, y=[h["test_loss"] for h in history], name="test loss", line={"color": NEGATIVE}),
-    ]
-    layout = {"height": 260, "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "xaxis": {"title": "epoch"},
-              "yaxis": {"title": "loss", "rangemode": "tozero"}, "legend": {"orientation": "h", "y": 1.15}}
-    last = history[-1] if history else {}
-    metric = "accuracy" if last.get("test_accuracy") is not None else ("r2" if last.get("test_r2") is not None else None)
-    if metric:
-        traces.append(go.Scatter(x=epochs, y=[h[f"test_{metric}"] for h in history], yaxis="y2",
-                                 name="test accuracy" if metric == "accuracy" else "test R²",
-                                 line={"color": "#2CA02C", "dash": "dot"}))
-        layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False,
-                            "title": "accuracy" if metric == "accuracy" else "R²",
-                            **({"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}
-                               if metric == "accuracy" else {})}
-    return go.Figure(traces, layout)
 
 
 def boundary(snapshot: Snapshot, dataset: Dataset) -> go.Figure | None:
@@ -142,18 +113,18 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
                              legend={"orientation": "h", "y": 1.15})
 
 
-def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float, framed: bool = True):
-    """The chart's version and figure (None when there is nothing to draw), built again when its
-    inputs changed, or when not `quiet` and at least `every_s` seconds after its last build;
-    otherwise the kept one, which the browser does not draw again. The version changes only when
-    the figure does. A `framed` chart's figure is plotly JSON for the live charts' frame. Owns the
-    session keys `live_figures` and `live_figure_versions`."""
+def _kept(name: str, quiet: bool, inputs: tuple, build, every_s: float):
+    """The chart's version and figure as plotly JSON (None when there is nothing to draw), built
+    again when its inputs changed, or when not `quiet` and at least `every_s` seconds after its
+    last build; otherwise the kept one, which the browser does not draw again. The version
+    changes only when the figure does. Owns the session keys `live_figures` and
+    `live_figure_versions`."""
     cache = st.session_state.setdefault("live_figures", {})
     built_at, built_for, version, figure = cache.get(name, (0.0, None, 0, None))
     now = time.monotonic()
     if version == 0 or built_for != inputs or (not quiet and now - built_at >= every_s):
         built = build()
-        if framed and built is not None:
+        if built is not None:
             built = live_charts.figure_json(built)
         if version == 0 or built != figure:  # a paused run's pictures are redrawn the same: not sent again
             st.session_state.live_figure_versions = version = st.session_state.get("live_figure_versions", 0) + 1
@@ -208,14 +179,14 @@ NEURONS_CAPTION = ("Each neuron's output over the plane (orange negative, blue p
                    "blue positive, orange negative, wider is larger")
 
 
-def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: dict[str, str], key: str,
-         quiet: bool = False, every_s: float = 0.0) -> None:
-    """Everything live about one snapshot. Each chart is drawn again at most every `every_s`
-    seconds, one per call (and whenever its inputs change); the numbers on every call. `quiet` (a
-    run that answers a person): only charts whose inputs changed are drawn again, so the answer
-    shows as soon as it can. Owns the session key `live_curve_since`."""
+def show(snapshot: Snapshot, reading: dict, dataset: Dataset, node_types: dict[str, str], key: str,
+         quiet: bool = False, every_s: float = 0.0, feed: str | None = None) -> None:
+    """Everything live about one snapshot, in the live charts' frame: the `reading` (numbers and
+    curve), then the charts. Each chart is drawn again at most every `every_s` seconds, one per
+    call (and whenever its inputs change). `quiet` (a run that answers a person): only charts
+    whose inputs changed are drawn again, so the answer shows as soon as it can. While training,
+    the frame reads newer numbers from `feed` between calls."""
     snapshot = _with_last_visuals(snapshot, dataset)
-    _numbers(snapshot)
     charts: list[live_charts.Chart] = []
     # The charts take turns on the timer, the longest-drawn first: no poll carries all their
     # redraws at once (a click that lands on such a poll would wait for all of it)
@@ -223,21 +194,12 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     turn = min(cache, key=lambda name: cache[name][0]) if cache and every_s > 0 else None
     drawn: set[str] = set()
 
-    def kept(name: str, inputs: tuple, build, framed: bool = True):
-        drawn.add(name)
-        return _kept(name, quiet or (turn is not None and name != turn), inputs, build, every_s, framed)
-
     def add(name: str, inputs: tuple, build, caption: str = "", options: dict[str, str] | None = None) -> None:
-        version, figure = kept(name, inputs, build)
+        drawn.add(name)
+        version, figure = _kept(name, quiet or (turn is not None and name != turn), inputs, build, every_s)
         if figure is not None and figure.get("data"):
             charts.append(live_charts.Chart(name, version, figure, caption, options))
 
-    if history:  # Streamlit's own chart: its plotly.js is in the page before the frame's has loaded
-        _, figure = kept("curves", (id(dataset),), lambda: fixed(curves(history)), framed=False)
-        st.plotly_chart(figure, key=f"{key}_curves", config={"displayModeBar": False})
-        st.session_state.setdefault("live_curve_since", time.monotonic())
-    else:  # a new run (its first curve must not be the last run's: undrawn, "curves" leaves the cache below)
-        st.session_state.pop("live_curve_since", None)
     if dataset.info.kind == "planar":
         add("boundary", (id(dataset),), lambda: fixed(boundary(snapshot, dataset)), options=BOUNDARY_OPTIONS)
 
@@ -254,29 +216,10 @@ def show(snapshot: Snapshot, history: list[dict], dataset: Dataset, node_types: 
     gradients = st.session_state.get("live_show_gradients", False)
     if gradients:
         add("gradients", (id(dataset),), lambda: fixed(gradient_view.figure(snapshot.visuals or {})))
-    # a first frame waits a moment while training: loading its plotly.js would hold up the first point
-    since = st.session_state.get("live_curve_since")
-    first_point_drawing = every_s > 0 and (since is None or time.monotonic() - since < FRAME_AFTER_S)
-    live_charts.show(charts, key=f"{key}_charts", hold=first_point_drawing)
+    live_charts.show(charts, key=f"{key}_charts", reading=reading, feed=feed)
     for name in set(cache) - drawn:  # charts no longer shown must not hold up the others' turns
         del cache[name]
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradient_view.CAPTION)
     if gradients and not any(chart.name == "gradients" for chart in charts):
         st.caption("The gradient sizes appear after the first training step of a model with two or more "
                    "layers with weights.")
-
-
-def _numbers(snapshot: Snapshot) -> None:
-    """Epoch, losses and accuracy, speed and learning rate."""
-    metrics = snapshot.metrics
-    # two by two: four across leaves too little room for "1234 / 5000" beside the train panel; two
-    # columns of two, not two rows of two columns: every block is sent again on every poll
-    left, right = st.columns(2)
-    left.metric("Epoch", f"{snapshot.epoch} / {snapshot.epochs}")
-    right.metric("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–")
-    left.metric("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")
-    if metrics.get("test_accuracy") is not None:
-        right.metric("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %")
-    elif metrics.get("test_r2") is not None:
-        right.metric("Test R²", f"{metrics['test_r2']:.3f}")
-    st.caption(f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}")

@@ -11,19 +11,21 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments, live_view
+from components import fragments, live_feed, live_reading, live_view
 from engine import Experiment
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
 LIVE_FRAGMENT = "live"  # the live view's part of the page: polled, and rerun alone for a new rate
-POLL_SECONDS = 0.16  # live numbers about 6 times a second (>= 5 with margin)
+POLL_SECONDS = 0.5  # the page's live part (status, charts) twice a second; the live feed sends the numbers
+POLL_SECONDS_UNFED = 0.16  # without the live feed's route, the numbers come with the page's runs
 CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 warm_up()  # once per server, when the page is first imported
 
 
 def _release(holder: dict) -> None:
+    live_feed.forget(holder)
     if holder.get("trainer") is not None:
         holder["trainer"].close()
 
@@ -86,6 +88,7 @@ def follow_rate(raw: dict[str, Any]) -> None:
     lr = (raw.get("training") or {}).get("lr")
     if holder["trainer"] is not None and holder["signature"] == signature(raw) and lr is not None:
         holder["trainer"].set_lr(lr)
+        live_feed.nudge(holder)  # the frame shows the new rate before the page's run does
         st.session_state.run_answering = True  # the live view's next run answers a person
 
 
@@ -95,16 +98,24 @@ def current(raw: dict[str, Any]) -> RemoteTrainer | None:
     return holder["trainer"] if holder["signature"] == signature(raw) else None
 
 
+def _act(action) -> None:
+    """A control's callback: `action`, then the live feed shows its effect at once."""
+    action()
+    live_feed.nudge(_holder())
+
+
 def _controls(trainer: RemoteTrainer, state: str) -> None:
     # Callbacks act before the page runs: one page run per click, not a run and a rerun
     cols = st.columns(4)
     label = "Resume" if state == PAUSED else "Train"
     cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED,
-                   on_click=trainer.start)
-    cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING), on_click=trainer.pause)
+                   on_click=_act, args=(trainer.start,))
+    cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING), on_click=_act,
+                   args=(trainer.pause,))
     cols[2].button("Step", key="run_step", disabled=state not in (IDLE, PAUSED), help="train exactly one epoch",
-                   on_click=trainer.step)
-    cols[3].button("Reset", key="run_reset", help="fresh weights, empty history", on_click=trainer.reset)
+                   on_click=_act, args=(trainer.step,))
+    cols[3].button("Reset", key="run_reset", help="fresh weights, empty history", on_click=_act,
+                   args=(trainer.reset,))
     st.toggle("Log to TensorBoard", key="run_tensorboard", disabled=state != IDLE,
               help=f"from the next run: scalars and weight/gradient histograms under {RUNS.name}/ "
                    f"(view with `tensorboard --logdir {RUNS.name}`)")
@@ -115,8 +126,9 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
     # charts on a slower timer) leaves copies of its charts piling up in the page
     polling = (state or trainer.state) in (RUNNING, WAITING)
     page_run = [True]  # the call below answers a person; the poll timer's later calls do not
+    every = POLL_SECONDS if live_feed.served() else POLL_SECONDS_UNFED
 
-    @fragments.part(LIVE_FRAGMENT, run_every=POLL_SECONDS if polling else None)
+    @fragments.part(LIVE_FRAGMENT, run_every=every if polling else None)
     def live() -> None:
         # A page run (a click, a new setting) shows its change first: timed chart redraws wait
         # for the next poll
@@ -133,7 +145,10 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        live_view.show(snapshot, trainer.history(), trainer.dataset, node_types, key="live", quiet=quiet,
-                       every_s=every_s)
+        # a person waits on a quiet run: its numbers go at once, the curve with the next poll
+        reading = live_reading.read(id(trainer), snapshot, None if quiet else trainer.history())
+        feed = live_feed.path(_holder()) if live_feed.served() else None
+        live_view.show(snapshot, reading, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
+                       feed=feed)
 
     live()

@@ -1,4 +1,4 @@
-// The live charts, drawn with plotly.js in this frame. Python sends each chart with a version and
+// The live charts, drawn with plotly.js in this frame (the numbers and curve: live_reading.js). Python sends each chart with a version and
 // sends its figure only when the version is new to this frame; a chart is drawn again only then.
 // The boundary's options act here, at once, with no run on the server.
 
@@ -93,6 +93,7 @@ function follow(pageTheme) {
   document.body.style.background = theme.backgroundColor;
   document.body.style.color = theme.textColor;
   for (const entry of shown.values()) if (entry.figure) draw(entry);
+  redrawCurve();
 }
 
 function checkbox(label, option, entry) {
@@ -165,8 +166,11 @@ function render(charts) {
 
 window.addEventListener("message", (event) => {
   if (!event.data || event.data.type !== "streamlit:render") return;
+  const args = event.data.args;
   follow(event.data.theme);
-  render(event.data.args.charts || []);
+  showReading(args.reading);
+  followFeed(args.feed || null);
+  render(args.charts || []);
 });
 new ResizeObserver(() => post("streamlit:setFrameHeight", { height: document.body.scrollHeight }))
   .observe(document.body);

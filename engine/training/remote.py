@@ -243,6 +243,11 @@ class RemoteTrainer:
             self._last = answer
         return self._last
 
+    def last_snapshot(self) -> Snapshot:
+        """The snapshot that came with the process's last answer, without asking it again (an
+        answer waits for the training process to be scheduled: tens of ms on a busy machine)."""
+        return self._last
+
     @property
     def state(self) -> str:
         return self.snapshot(visuals=False).state

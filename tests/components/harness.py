@@ -42,19 +42,35 @@ def by_key(widgets, prefix: str, suffix: str = ""):
 def figures(app: AppTest) -> dict[str, dict]:
     """Every plotly chart on the page as its figure dict, by key, numpy payloads decoded. The
     figures that the live charts' frame `<prefix>_charts` was sent in this run are named
-    `<prefix>_<chart>`."""
+    `<prefix>_<chart>`, its loss curve `<prefix>_curves`."""
     drawn = {chart.key: _decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")}
     for frame in app.get("component_instance"):
         prefix = frame.key.removesuffix("_charts")
         drawn.update({f"{prefix}_{c['name']}": _decode(c["figure"]) for c in framed(app, frame.key) if "figure" in c})
+        curve = (reading(app, frame.key) or {}).get("curve")
+        if curve is not None:
+            drawn[f"{prefix}_curves"] = curve
     return drawn
+
+
+def _frame_args(app: AppTest, key: str) -> dict:
+    frame = next(f for f in app.get("component_instance") if f.key == key)
+    return json.loads(frame.proto.json_args)
 
 
 def framed(app: AppTest, key: str) -> list[dict]:
     """What the live charts' frame `key` was sent in this run: one entry per chart (name,
     version, caption, options, and the figure when it is new to the frame)."""
-    frame = next(f for f in app.get("component_instance") if f.key == key)
-    return json.loads(frame.proto.json_args)["charts"]
+    return _frame_args(app, key)["charts"]
+
+
+def reading(app: AppTest, key: str) -> dict | None:
+    """The run's reading (numbers, caption, curve) that the live charts' frame `key` was sent."""
+    return _frame_args(app, key).get("reading")
+
+
+def _readings(app: AppTest) -> list[dict]:
+    return [r for f in app.get("component_instance") if (r := reading(app, f.key))]
 
 
 def _decode(value: Any) -> Any:
@@ -73,12 +89,17 @@ def _decode(value: Any) -> Any:
 
 
 def metrics(app: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in app.metric}
+    """Streamlit's metrics and the live frame's numbers, label -> value."""
+    shown = {m.label: m.value for m in app.metric}
+    for sent in _readings(app):
+        shown.update(dict(sent["numbers"]))
+    return shown
 
 
 def texts(app: AppTest) -> str:
-    """All markdown and captions on the page, one per line."""
-    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption])
+    """All markdown and captions on the page (with the live frame's), one per line."""
+    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption]
+                     + [sent["caption"] for sent in _readings(app)])
 
 
 def select_points(app: AppTest, key: str, customdata: list[str]) -> AppTest:

@@ -15,7 +15,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
-from components.live_view import CURVE_POINTS, FRAME_AFTER_S, curves
+from components.live_reading import CURVE_POINTS, curve
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
@@ -230,12 +230,14 @@ def digits():
 def live_page(run):
     import streamlit as st
 
-    from components import live_view
+    from components import live_reading, live_view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
     if st.session_state.get("resend", True):  # forget what the frame was sent: these tests read every figure
         st.session_state.pop("live_charts_sent", None)
-    live_view.show(snapshot, history, dataset, node_types, key="live", quiet=st.session_state.get("quiet", False),
+    quiet = st.session_state.get("quiet", False)
+    reading = live_reading.read(0, snapshot, None if quiet else history)  # as the run panel reads it
+    live_view.show(snapshot, reading, dataset, node_types, key="live", quiet=quiet,
                    every_s=st.session_state.get("every", 0.0))
 
 
@@ -285,25 +287,12 @@ def test_the_test_points_and_the_discrete_colours_travel_with_the_boundary_for_t
     assert heat["colorscale"] == [list(stop) for stop in DIVERGING]
 
 
-def test_no_frame_for_the_charts_until_there_is_a_chart_to_draw(planar):
-    snapshot, _, dataset, node_types = planar
-    app = start(live_page, (dataclasses.replace(snapshot, visuals=None), [], dataset, node_types))
-    assert not app.get("component_instance") and metrics(app)["Epoch"] == "2 / 2"
+def test_the_frame_shows_the_numbers_and_curve_before_there_is_a_chart(planar):
+    snapshot, history, dataset, node_types = planar
+    app = start(live_page, (dataclasses.replace(snapshot, visuals=None), history, dataset, node_types))
+    assert framed(app, "live_charts") == [] and metrics(app)["Epoch"] == "2 / 2"
+    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
     app.session_state["run"] = planar
-    app.run()
-    assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
-
-
-def test_while_training_the_frame_is_made_a_moment_after_the_first_curve_point(planar):
-    snapshot, _, dataset, node_types = planar
-    app = start(live_page, (snapshot, [], dataset, node_types))
-    app.session_state["every"] = 1.0  # training
-    app.run()
-    assert not app.get("component_instance")  # no point yet: its plotly.js would hold up the first one
-    app.session_state["run"] = planar
-    app.run()
-    assert figures(app)["live_curves"] and not app.get("component_instance")  # the first point, alone
-    app.session_state["live_curve_since"] = time.monotonic() - FRAME_AFTER_S
     app.run()
     assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
 
@@ -315,17 +304,17 @@ def test_the_charts_take_turns_on_the_timer_the_longest_drawn_first(planar):
         return {name: kept[0] for name, kept in app.session_state["live_figures"].items()}
 
     seen = [versions()]
-    assert set(seen[0]) == {"curves", "boundary", "neurons"}
+    assert set(seen[0]) == {"boundary", "neurons"}
     app.session_state["every"] = 1e-6  # every chart is due on each call: one is drawn again
-    for _ in range(3):
+    for _ in range(2):
         app.run()
         seen.append(versions())
     redrawn = [{n for n in seen[0] if after[n] != before[n]} for before, after in pairwise(seen)]
     assert all(len(names) == 1 for names in redrawn), redrawn
-    assert set().union(*redrawn) == {"curves", "boundary", "neurons"}  # each in turn, none twice
+    assert set().union(*redrawn) == {"boundary", "neurons"}  # each in turn, none twice
     app.toggle(key="live_show_gradients").set_value(True).run()  # a new chart is drawn at once
     app.toggle(key="live_show_gradients").set_value(False).run()
-    assert set(versions()) == {"curves", "boundary", "neurons"}  # a chart no longer shown waits on no turn
+    assert set(versions()) == {"boundary", "neurons"}  # a chart no longer shown waits on no turn
 
 
 def test_a_figure_travels_to_the_browser_only_when_it_is_new_there(planar):
@@ -388,47 +377,37 @@ def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_
     assert metrics(app)["Test accuracy"] == f"{correct * 100:.1f} %"  # the matrix agrees with the metric
 
 
-def test_a_quiet_run_redraws_only_the_charts_whose_inputs_changed(planar):
+def test_a_quiet_run_sends_the_numbers_but_not_the_curve(planar):
     snapshot, history, dataset, node_types = planar
     app = start(live_page, (snapshot, history[:2], dataset, node_types))
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2
     app.session_state["run"] = planar  # a newer snapshot
-    app.session_state["quiet"] = True  # a page run that answers a click while training
+    app.session_state["quiet"] = True  # a run that answers a new learning rate while training
     app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2  # the chart waits for its poll
-    assert metrics(app)["Epoch"] == "2 / 2"  # the numbers do not
-    app.session_state["quiet"] = False  # the charts' next poll
+    assert "live_curves" not in figures(app)  # the frame keeps the curve it has
+    assert metrics(app)["Epoch"] == "2 / 2"  # the numbers go at once
+    app.session_state["quiet"] = False  # the next poll
     app.run()
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
 
 
 def test_a_new_run_never_shows_the_last_runs_curve(planar):
-    snapshot, history, dataset, node_types = planar
+    snapshot, _, dataset, node_types = planar
     app = start(live_page, planar)
     app.session_state["run"] = (snapshot, [], dataset, node_types)  # Reset: no history yet
     app.run()
-    assert "live_curves" not in figures(app)
-    app.session_state["run"] = (snapshot, history[:1], dataset, node_types)  # its first epoch
-    app.session_state["quiet"] = True
-    app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1
+    assert all(len(trace["x"]) == 0 for trace in figures(app)["live_curves"]["data"])  # drawn empty
 
 
-def test_a_chart_waits_for_its_second_but_the_first_point_of_a_curve_does_not(planar):
+def test_the_curve_follows_every_poll_while_the_charts_wait_their_turn(planar):
     snapshot, history, dataset, node_types = planar
-    app = start(live_page, (snapshot, [], dataset, node_types))
+    app = start(live_page, (snapshot, history[:1], dataset, node_types))
+    app.session_state["resend"] = False  # as the page runs it: the frame keeps what it was sent
     app.session_state["every"] = 60.0  # while training the charts wait their turn (once a second)
-    assert "live_curves" not in figures(app)
-    app.session_state["run"] = (snapshot, history[:1], dataset, node_types)
-    app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1  # the first point at once
     app.session_state["run"] = planar
     app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 1  # then once every `every` seconds
-    assert metrics(app)["Epoch"] == "2 / 2"  # while the numbers follow every call
-    app.session_state["every"] = 0.0
-    app.run()
     assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
+    assert not any("figure" in c for c in framed(app, "live_charts"))
 
 
 # -- charts ----------------------------------------------------------------------------------
@@ -437,10 +416,10 @@ def test_a_chart_waits_for_its_second_but_the_first_point_of_a_curve_does_not(pl
 @pytest.mark.parametrize("epochs", [CURVE_POINTS, CURVE_POINTS + 1, 7 * CURVE_POINTS + 3])
 def test_a_long_run_is_drawn_from_a_bounded_number_of_points_first_and_last_kept(epochs):
     history = [{"epoch": e, "train_loss": 1 / e, "test_loss": 2 / e, "test_accuracy": None} for e in range(1, epochs + 1)]
-    train = curves(history).data[0]
-    assert len(train.x) <= CURVE_POINTS + 1
-    assert train.x[0] == 1 and train.x[-1] == epochs and list(train.x) == sorted(set(train.x))
-    assert all(y == 1 / x for x, y in zip(train.x, train.y, strict=True))  # real epochs, real values
+    train = curve(history)["data"][0]
+    assert len(train["x"]) <= CURVE_POINTS + 1
+    assert train["x"][0] == 1 and train["x"][-1] == epochs and train["x"] == sorted(set(train["x"]))
+    assert all(y == pytest.approx(1 / x, rel=1e-5) for x, y in zip(train["x"], train["y"], strict=True))  # real values
 
 
 def test_heatmap_values_travel_as_256_shades():

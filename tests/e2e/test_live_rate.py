@@ -23,6 +23,8 @@ def linked_rate(url: str) -> float:
 
 
 def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(page, app_url):
+    streams = []  # the live feed: `streamlit run app.py` serves its route beside the page
+    page.on("response", lambda r: streams.append(r.headers.get("content-type", "")) if "/api/neuroloom/live/" in r.url else None)
     page.goto(long_run_link(app_url))
     page.get_by_role("button", name="Train", exact=True).click(timeout=60_000)
     page.get_by_text("▶ training").wait_for(timeout=30_000)
@@ -30,7 +32,8 @@ def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(p
     field = page.get_by_label("learning rate (any value)")
     field.fill("0.017")
     field.press("Enter")
-    page.get_by_text("learning rate 0.017 ·").wait_for(timeout=30_000)  # the trainer took it
+    live_frame(page).get_by_text("learning rate 0.017 ·").wait_for(timeout=30_000)  # the trainer took it
+    assert streams and all(kind.startswith("text/event-stream") for kind in streams), streams
     assert page.get_by_text("▶ training").count() == 1, "the run did not keep going"
     wait_until(lambda: linked_rate(page.url) == 0.017, what="the address to hold the new rate")
     # the share link's part reruns after the live view's: wait for it, not for a fixed time
@@ -47,7 +50,8 @@ def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(p
                what="the live charts to turn dark with the page")
 
     page.get_by_role("button", name="↶ Undo").click()
-    page.get_by_text(f"learning rate {DEFAULT_LR:g} ·").wait_for(timeout=30_000)
+    live_frame(page).get_by_text(f"learning rate {DEFAULT_LR:g} ·").wait_for(timeout=30_000)
     wait_until(lambda: linked_rate(page.url) == DEFAULT_LR, what="the address to follow Undo")
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
+    assert page.request.get(f"{app_url}/api/neuroloom/live/no-such-tab").status == 404  # a tab's own token only

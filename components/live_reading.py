@@ -1,0 +1,88 @@
+"""A run's numbers and loss curve as the live charts' frame shows them: the epoch, the losses, the
+accuracy, the speed and rate, and the curve as plotly JSON. The page sends a reading with each of
+its runs; the live feed's route sends newer ones between them. Plain data, no Streamlit."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from components.charts import NEGATIVE, POSITIVE, TEMPLATE
+from engine.training.trainer import Snapshot
+
+CURVE_POINTS = 500
+ACCURACY_COLOUR = "#2CA02C"
+
+
+def numbers(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(label, value) pairs, two by two: epoch and train loss, then test loss and the test score."""
+    metrics = snapshot.metrics
+    shown = [("Epoch", f"{snapshot.epoch} / {snapshot.epochs}"),
+             ("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–"),
+             ("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")]
+    if metrics.get("test_accuracy") is not None:
+        shown.append(("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %"))
+    elif metrics.get("test_r2") is not None:
+        shown.append(("Test R²", f"{metrics['test_r2']:.3f}"))
+    return shown
+
+
+def _thinned(history: list[dict]) -> list[dict]:
+    """At most CURVE_POINTS evenly spaced epochs and the last: a long run would otherwise grow the
+    chart by thousands of points a minute, and with it every redraw."""
+    if len(history) <= CURVE_POINTS:
+        return history
+    stride = -(-len(history) // CURVE_POINTS)
+    return history[::stride] + ([history[-1]] if (len(history) - 1) % stride else [])
+
+
+def _line(epochs: list[int], values: list, name: str, colour: str, **extra: Any) -> dict[str, Any]:
+    # six significant digits: finer than the chart can show, and half the bytes of a full float;
+    # a diverged run's inf or nan is a gap (JSON has neither)
+    y = [float(f"{v:.6g}") if v is not None and math.isfinite(v) else None for v in values]
+    return {"type": "scatter", "x": epochs, "y": y, "name": name, "line": {"color": colour}, **extra}
+
+
+def curve(history: list[dict]) -> dict[str, Any]:
+    """Train and test loss per epoch, with test accuracy (or R²) on a second axis, as plotly JSON
+    with fixed margins (automatic ones re-lay the chart out on every update)."""
+    history = _thinned(history)
+    epochs = [h["epoch"] for h in history]
+    data = [_line(epochs, [h["train_loss"] for h in history], "train loss", POSITIVE),
+            _line(epochs, [h["test_loss"] for h in history], "test loss", NEGATIVE)]
+    fixed = {"automargin": False}
+    layout: dict[str, Any] = {
+        "template": TEMPLATE, "height": 260, "margin": {"l": 55, "r": 15, "t": 30, "b": 45},
+        "legend": {"orientation": "h", "y": 1.15},
+        "xaxis": {"title": {"text": "epoch"}, **fixed},
+        "yaxis": {"title": {"text": "loss"}, "rangemode": "tozero", **fixed},
+    }
+    last = history[-1] if history else {}
+    metric = "accuracy" if last.get("test_accuracy") is not None else ("r2" if last.get("test_r2") is not None else None)
+    if metric:
+        name = "test accuracy" if metric == "accuracy" else "test R²"
+        data.append(_line(epochs, [h.get(f"test_{metric}") for h in history], name, ACCURACY_COLOUR,
+                          yaxis="y2", line={"color": ACCURACY_COLOUR, "dash": "dot"}))
+        layout["margin"]["r"] = 55
+        layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, **fixed,
+                            "title": {"text": "accuracy" if metric == "accuracy" else "R²"},
+                            **({"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}
+                               if metric == "accuracy" else {})}
+    return {"data": data, "layout": layout}
+
+
+def key(run: int, snapshot: Snapshot) -> str:
+    """What a reading shows, as a string: two readings with the same key look the same."""
+    return f"{run}:{snapshot.state}:{snapshot.epoch}:{snapshot.lr!r}:{snapshot.message}"
+
+
+def read(run: int, snapshot: Snapshot, history: list[dict] | None) -> dict[str, Any]:
+    """A reading of run `run` (any number that tells runs apart) at `snapshot`, with its curve
+    when `history` is given. `stamp` (server time, s) orders readings that arrive by two ways."""
+    reading = {"stamp": time.time(), "key": key(run, snapshot), "state": snapshot.state,
+               "numbers": numbers(snapshot),
+               "caption": f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}"}
+    if history is not None:
+        reading["curve"] = curve(history)
+    return reading
