@@ -24,6 +24,12 @@ TEMPLATE = {"layout": {"font": {"family": '"Source Sans Pro", sans-serif'}, "hov
                        "xaxis": AXIS_LINES, "yaxis": AXIS_LINES}}
 
 
+def fixed_margins(second_axis: bool = False) -> dict[str, int]:
+    """Margins wide enough for tick labels and axis titles (and a right-hand axis): plotly.js's
+    automatic margins re-lay a chart out on every update."""
+    return {"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45}
+
+
 LEVELS = 255  # heatmaps are sent as 256 shades (uint8), drawn with zmin=0, zmax=LEVELS
 
 

@@ -27,12 +27,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from components import live_reading
+from engine.training.trainer import RUNNING, WAITING
 
 PATH = "/api/neuroloom/live/"
 BEAT_S = 0.15  # while training, the numbers about six times a second
 CURVE_S = 0.45  # the curve about twice a second: its redraw costs the browser more
 IDLE_S = 15.0  # idle, a comment this often keeps the connection
-TRAINING = ("running", "waiting")
 _feeds: dict[str, dict[str, Any]] = {}  # token -> the tab's holder of its trainer
 _served = False
 
@@ -50,13 +50,15 @@ def served() -> bool:
 
 def path(holder: dict[str, Any]) -> str:
     """The feed's path for the tab whose trainer `holder` holds (`holder["trainer"]`)."""
-    token = holder.setdefault("feed_token", secrets.token_urlsafe(18))
+    if "feed_token" not in holder:
+        holder["feed_token"] = secrets.token_urlsafe(18)
+    token = holder["feed_token"]
     _feeds[token] = holder
     return PATH + token
 
 
 def forget(holder: dict[str, Any]) -> None:
-    """The tab closed: its feed answers no more, and a held question is let go."""
+    """The tab closed: its feed answers no more, and its open streams end."""
     _feeds.pop(holder.get("feed_token", ""), None)
     nudge(holder)
 
@@ -69,8 +71,8 @@ def nudge(holder: dict[str, Any]) -> None:
             loop.call_soon_threadsafe(event.set)
 
 
-def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> tuple[str, dict[str, Any]] | None:
-    """The key and reading of the tab's run now (None when it has no trainer). `asked`: from the
+def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> dict[str, Any] | None:
+    """The reading of the tab's run now (None when it has no trainer). `asked`: from the
     training process (in a worker thread: it answers through a pipe); otherwise the snapshot of
     its last answer, which a nudge's click or new rate has just brought."""
     trainer = holder.get("trainer")
@@ -78,7 +80,7 @@ def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> tuple[str,
         return None
     snapshot = trainer.snapshot(visuals=False) if asked else trainer.last_snapshot()
     history = trainer.history() if curve else None
-    return live_reading.key(id(trainer), snapshot), live_reading.read(id(trainer), snapshot, history)
+    return live_reading.read(id(trainer), snapshot, history)
 
 
 async def _readings(holder: dict[str, Any], token: str) -> AsyncIterator[str]:
@@ -97,17 +99,16 @@ async def _readings(holder: dict[str, Any], token: str) -> AsyncIterator[str]:
             nudged = event.is_set()
             event.clear()
             curve = not nudged and (follow_up or loop.time() - curve_at >= CURVE_S)
-            read = _read(holder, False, asked=False) if nudged else await run_in_threadpool(_read, holder, curve)
-            if read is None:
+            reading = _read(holder, False, asked=False) if nudged else await run_in_threadpool(_read, holder, curve)
+            if reading is None:
                 break
-            key, reading = read
-            was_training, training = training, reading["state"] in TRAINING
+            was_training, training = training, reading["state"] in (RUNNING, WAITING)
             # news (a click, a run's end) goes at once; its curve follows a beat later
             follow_up = nudged or (was_training and not training and not curve)
             if curve:
                 curve_at = loop.time()
-            if key != sent_key or curve:
-                sent_key = key
+            if reading["key"] != sent_key or curve:
+                sent_key = reading["key"]
                 yield f"data: {json.dumps(reading, separators=(',', ':'))}\n\n"
             elif not nudged:
                 yield ": still here\n\n"

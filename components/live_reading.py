@@ -8,7 +8,7 @@ import math
 import time
 from typing import Any
 
-from components.charts import NEGATIVE, POSITIVE, TEMPLATE
+from components.charts import NEGATIVE, POSITIVE, TEMPLATE, fixed_margins
 from engine.training.trainer import Snapshot
 
 CURVE_POINTS = 500
@@ -53,7 +53,7 @@ def curve(history: list[dict]) -> dict[str, Any]:
             _line(epochs, [h["test_loss"] for h in history], "test loss", NEGATIVE)]
     fixed = {"automargin": False}
     layout: dict[str, Any] = {
-        "template": TEMPLATE, "height": 260, "margin": {"l": 55, "r": 15, "t": 30, "b": 45},
+        "template": TEMPLATE, "height": 260, "margin": fixed_margins(),
         "legend": {"orientation": "h", "y": 1.15},
         "xaxis": {"title": {"text": "epoch"}, **fixed},
         "yaxis": {"title": {"text": "loss"}, "rangemode": "tozero", **fixed},
@@ -64,7 +64,7 @@ def curve(history: list[dict]) -> dict[str, Any]:
         name = "test accuracy" if metric == "accuracy" else "test R²"
         data.append(_line(epochs, [h.get(f"test_{metric}") for h in history], name, ACCURACY_COLOUR,
                           yaxis="y2", line={"color": ACCURACY_COLOUR, "dash": "dot"}))
-        layout["margin"]["r"] = 55
+        layout["margin"] = fixed_margins(second_axis=True)
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, **fixed,
                             "title": {"text": "accuracy" if metric == "accuracy" else "R²"},
                             **({"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}

@@ -20,6 +20,7 @@ from components.charts import (
     LEVELS,
     NEGATIVE,
     POSITIVE,
+    fixed_margins,
     levels,
     points_trace,
     square_layout,
@@ -36,7 +37,7 @@ def fixed(fig: go.Figure | None) -> go.Figure | None:
         return None
     if fig.layout.xaxis.visible is not False:
         second_axis = "yaxis2" in fig.layout and fig.layout["yaxis2"].overlaying is not None
-        fig.update_layout(margin={"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45})
+        fig.update_layout(margin=fixed_margins(second_axis))
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
 
 

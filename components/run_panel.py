@@ -145,9 +145,12 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         if snapshot.state in ("diverged", "failed"):
             st.error(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        # a person waits on a quiet run: its numbers go at once, the curve with the next poll
-        reading = live_reading.read(id(trainer), snapshot, None if quiet else trainer.history())
+        # The curve goes with a page run; while training it streams from the feed (sending it here
+        # too would be a second copy the frame ignores). A person waits on a quiet run: its
+        # numbers go at once, without the curve.
         feed = live_feed.path(_holder()) if live_feed.served() else None
+        streamed = polling and feed is not None
+        reading = live_reading.read(id(trainer), snapshot, None if quiet or streamed else trainer.history())
         live_view.show(snapshot, reading, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
                        feed=feed)
 

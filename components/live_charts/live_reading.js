@@ -3,14 +3,14 @@
 // Readings carry the server's time: whichever way one came, an older one is ignored.
 
 const curve = { plot: null, figure: null };
-let last = { stamp: 0, key: "", state: "" };
+let lastStamp = 0;  // server time of the reading shown
 let feed = null;  // the live feed's path
 let feedBroken = false;  // no route here (it answered 404 or 5xx): the page's runs carry the numbers
 let source = null;  // its EventSource
 
 function showReading(reading) {
-  if (!reading || reading.stamp <= last.stamp) return;
-  last = reading;
+  if (!reading || reading.stamp <= lastStamp) return;
+  lastStamp = reading.stamp;
   const box = document.getElementById("reading");
   box.hidden = false;
   const numbers = box.querySelector(".numbers");
