@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from components import session_files
 from engine import Experiment, SpecError
 from engine.export import FORMATS, SUFFIX, export
 from engine.training.trainer import PAUSED, RUNNING, WAITING
@@ -23,7 +23,7 @@ MIME = {"pytorch": "text/x-python", "ddp": "text/x-python", "spec": "application
 
 
 def _folder() -> Path:
-    return Path(st.session_state.setdefault("export_dir", tempfile.mkdtemp(prefix="neuroloom-export-")))
+    return session_files.folder("export")  # this tab's, removed when the tab closes
 
 
 def _weights_file(trainer) -> Path:

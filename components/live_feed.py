@@ -10,7 +10,13 @@ browser's main thread; a fetch's answer took several, each queued behind the pag
 
 Each tab's feed has a secret token; the route answers only for tokens of open tabs. It is served
 when `streamlit run app.py` serves `app.py`'s `st.App` (see `routes`); without it the frame
-falls back to the numbers each run of the page sends."""
+falls back to the numbers each run of the page sends.
+
+Streams are capped, since each holds a connection and a share of the server's loop: a tab keeps at
+most NEUROLOOM_FEED_STREAMS_PER_TAB (default 2: a reloaded frame's new stream may overlap its old
+one for a moment), and its newest stream ends its oldest; the server serves at most
+NEUROLOOM_FEED_STREAMS (default 64) and refuses more with 429, which makes the frame fall back to
+the page's runs."""
 
 from __future__ import annotations
 
@@ -18,23 +24,42 @@ import asyncio
 import contextlib
 import json
 import secrets
+import threading
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from components import live_reading
+from engine.settings import env_int
 from engine.training.trainer import RUNNING, WAITING
 
 PATH = "/api/neuroloom/live/"
 BEAT_S = 0.15  # while training, the numbers about six times a second
 CURVE_S = 0.45  # the curve about twice a second: its redraw costs the browser more
 IDLE_S = 15.0  # idle, a comment this often keeps the connection
+STREAMS_PER_TAB = env_int("NEUROLOOM_FEED_STREAMS_PER_TAB", 2)
+STREAMS = env_int("NEUROLOOM_FEED_STREAMS", 64)
+RETRY_AFTER_S = 30  # a refused frame shows the page's numbers meanwhile
 _feeds: dict[str, dict[str, Any]] = {}  # token -> the tab's holder of its trainer
 _served = False
+
+
+@dataclass(eq=False)
+class _Stream:
+    """One open stream's place: the tab it is for, and how to end it early."""
+    token: str
+    ended: bool = False
+    waker: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None  # set once it runs
+
+
+_open: dict[str, list[_Stream]] = {}  # token -> the tab's open streams, oldest first
+_open_lock = threading.Lock()  # forget() may come from a session's release on another thread
 
 
 def routes() -> list[Route]:
@@ -59,8 +84,57 @@ def path(holder: dict[str, Any]) -> str:
 
 def forget(holder: dict[str, Any]) -> None:
     """The tab closed: its feed answers no more, and its open streams end."""
-    _feeds.pop(holder.get("feed_token", ""), None)
+    token = holder.get("feed_token", "")
+    _feeds.pop(token, None)
+    with _open_lock:
+        streams = _open.pop(token, [])
+    for stream in streams:
+        _end(stream)
     nudge(holder)
+
+
+def open_streams(holder: dict[str, Any] | None = None) -> int:
+    """How many streams are open: the tab's (whose trainer `holder` holds), or the server's."""
+    with _open_lock:
+        if holder is not None:
+            return len(_open.get(holder.get("feed_token", ""), ()))
+        return sum(len(streams) for streams in _open.values())
+
+
+def _take_place(token: str) -> _Stream | None:
+    """A place for a new stream of the tab: its oldest stream's, which ends, when the tab has all
+    its places (a reloaded frame must get its feed); None when the server has none left."""
+    with _open_lock:
+        streams = _open.setdefault(token, [])
+        oldest = streams[:max(0, len(streams) - STREAMS_PER_TAB + 1)]
+        if not oldest and sum(len(s) for s in _open.values()) >= STREAMS:
+            if not streams:
+                del _open[token]
+            return None
+        del streams[:len(oldest)]
+        stream = _Stream(token)
+        streams.append(stream)
+    for old in oldest:
+        _end(old)
+    return stream
+
+
+def _give_back(stream: _Stream) -> None:
+    with _open_lock:
+        streams = _open.get(stream.token, [])
+        if stream in streams:
+            streams.remove(stream)
+            if not streams:
+                del _open[stream.token]
+
+
+def _end(stream: _Stream) -> None:
+    """End `stream` at once, from any thread (it may not have started yet)."""
+    stream.ended = True
+    if stream.waker is not None:
+        loop, event = stream.waker
+        with contextlib.suppress(RuntimeError):  # the server's loop has closed
+            loop.call_soon_threadsafe(event.set)
 
 
 def nudge(holder: dict[str, Any]) -> None:
@@ -83,19 +157,22 @@ def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> dict[str, 
     return live_reading.read(id(trainer), snapshot, history)
 
 
-async def _readings(holder: dict[str, Any], token: str) -> AsyncIterator[str]:
+async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None = None) -> AsyncIterator[str]:
     """Server-sent events: a reading whenever the run shows something new, at most one a beat
     while training (with the curve at most every CURVE_S), at once when nudged; a comment now and
-    then while idle, so the connection is kept."""
+    then while idle, so the connection is kept. Ends when the tab closes or `stream` is ended."""
+    stream = stream or _Stream(token)
     loop, event = asyncio.get_running_loop(), asyncio.Event()
-    waker = (loop, event)
+    waker = stream.waker = (loop, event)
     holder.setdefault("feed_wakers", set()).add(waker)
     sent_key, curve_at, training, follow_up = "", float("-inf"), False, True
     try:
-        while _feeds.get(token) is holder:
+        while _feeds.get(token) is holder and not stream.ended:
             if not event.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), BEAT_S if training or follow_up else IDLE_S)
+            if stream.ended or _feeds.get(token) is not holder:
+                break
             nudged = event.is_set()
             event.clear()
             curve = not nudged and (follow_up or loop.time() - curve_at >= CURVE_S)
@@ -116,12 +193,33 @@ async def _readings(holder: dict[str, Any], token: str) -> AsyncIterator[str]:
         holder["feed_wakers"].discard(waker)
 
 
+class _StreamResponse(StreamingResponse):
+    """A stream that gives its place back however it ends. Starlette stops iterating when the
+    client goes (it cancels the sending task), which may leave the generator paused at a `yield`
+    until garbage collection: close it here, at once."""
+
+    def __init__(self, holder: dict[str, Any], stream: _Stream) -> None:
+        super().__init__(_readings(holder, stream.token, stream), media_type="text/event-stream",
+                         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        self.stream = stream
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _give_back(self.stream)
+            await self.body_iterator.aclose()  # its own finally runs now: no waker left behind
+
+
 async def answer(request: Request) -> Response:
     """The tab's readings as server-sent events (`text/event-stream`); 404 for a token of no open
-    tab."""
+    tab, 429 when the server streams all it may."""
     token = request.path_params["token"]
     holder = _feeds.get(token)
     if holder is None:
         return JSONResponse({"error": "no open tab has this feed"}, status_code=404)
-    return StreamingResponse(_readings(holder, token), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    stream = _take_place(token)
+    if stream is None:
+        return JSONResponse({"error": "the server streams all the live feeds it may; try again later"},
+                            status_code=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+    return _StreamResponse(holder, stream)

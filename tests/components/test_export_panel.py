@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import tempfile
 
 import pytest
 import torch
 from safetensors.torch import save
+from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from streamlit.testing.v1 import AppTest
+
+from components import session_files
 
 
 def panel(trained: bool, preset: str = "mlp_xor"):
@@ -56,7 +60,7 @@ def test_the_script_preview_is_the_real_export_and_downloads():
     app = AppTest.from_function(panel, kwargs={"trained": False}, default_timeout=120).run()
     assert not app.exception and not app.error
     code = app.code[0].value
-    assert code.startswith('"""One hidden layer solves XOR') and "class Model(nn.Module):" in code
+    assert "One hidden layer solves XOR" in code and "class Model(nn.Module):" in code
     compile(code, "preview.py", "exec")  # the preview is valid Python
     assert app.get("download_button")
     assert not app.checkbox  # nothing trained yet: no weights to include
@@ -114,3 +118,24 @@ def test_fitting_weights_load_into_the_model():
     app.run()  # it loads, then runs the whole page again: the live view shows the loaded model
     assert not app.error and [c.value for c in app.caption if "is loaded" in c.value] == ["w.safetensors is loaded."]
     assert torch.all(trainer.session.model.state_dict()["h1.weight"] == 0.5)
+
+
+def test_page_runs_write_into_one_session_folder_that_goes_when_the_tab_closes(tmp_path, monkeypatch):
+    state, temporary = tmp_path / "state", tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setenv("NEUROLOOM_STATE_DIR", str(state))
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    session_files.root.cache_clear()
+    clear_session_cache("test session id")  # AppTest's one session: no folder of another test's page
+    try:
+        app = AppTest.from_function(panel, kwargs={"trained": True}, default_timeout=120).run()
+        for _ in range(10):  # each run writes the weights and the previewed script again
+            app.run()
+        assert not app.exception
+        (folder,) = state.iterdir()
+        assert {"one_hidden_layer_solves_xor.py", "weights.safetensors"} <= {p.name for p in (folder / "export").iterdir()}
+        assert not any(temporary.iterdir())  # no folder per page run left in the temporary folder
+        clear_session_cache("test session id")  # the tab closes
+        assert not any(state.iterdir())
+    finally:
+        session_files.root.cache_clear()

@@ -1,6 +1,7 @@
 """The live feed's route: a tab's readings as server-sent events, sent at once when nudged, ended
-when the tab closes; unknown tabs get 404. Driven with a real trainer process and Starlette's
-own request and response objects."""
+when the tab closes; unknown tabs get 404; streams are capped per tab and in all, and give their
+places back however they end. Driven with a real trainer process and Starlette's own request and
+response objects."""
 
 from __future__ import annotations
 
@@ -109,3 +110,158 @@ def test_a_reading_names_its_numbers_and_has_no_nan_for_the_browser():
     json.dumps(figure, allow_nan=False)  # JSON has no NaN: a diverged run's values are gaps
     assert figure["data"][1]["y"] == [None, 0.25] and figure["data"][0]["y"] == [0.5, None]
     assert figure["data"][2]["yaxis"] == "y2" and figure["layout"]["yaxis2"]["tickformat"] == ".0%"
+
+
+# -- caps: streams per tab and on the server, and places given back ---------------------------
+
+
+@pytest.fixture
+def caps(monkeypatch):
+    """Set the caps on streams per tab and in all for one test."""
+    assert live_feed.open_streams() == 0, "a stream of another test is still open"
+
+    def set_caps(per_tab: int, in_all: int) -> None:
+        monkeypatch.setattr(live_feed, "STREAMS_PER_TAB", per_tab)
+        monkeypatch.setattr(live_feed, "STREAMS", in_all)
+    return set_caps
+
+
+class Browser:
+    """One connection served the way uvicorn serves it (ASGI 2.3: Starlette listens for the
+    disconnect), or as a newer server would (2.4: sending fails once the client went)."""
+
+    def __init__(self, path: str, spec: str = "2.3", stall: bool = False):
+        self.path, self.spec, self.stall = path, spec, stall  # stall: the network stops taking data
+        self.status, self.headers, self.events = None, {}, []
+        self.gone, self.got_data = asyncio.Event(), asyncio.Event()
+        self.task = None
+
+    async def open(self):
+        """Ask the route for the stream and, when it is one, start serving it."""
+        request = request_for(self.path)
+        response = await live_feed.answer(request)
+        scope = {**request.scope, "asgi": {"version": "3.0", "spec_version": self.spec}}
+        self.task = asyncio.create_task(response(scope, self.receive, self.send))
+        return self
+
+    async def receive(self):
+        await self.gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(self, message):
+        if self.gone.is_set() and self.spec == "2.4":
+            raise OSError("the client went")
+        if message["type"] == "http.response.start":
+            self.status, self.headers = message["status"], dict(message["headers"])
+            return
+        self.events += [e for e in message.get("body", b"").decode().split("\n\n") if e.startswith("data: ")]
+        if self.events:
+            self.got_data.set()
+            if self.stall:
+                await asyncio.Event().wait()  # paused in here, the stream's generator waits at its yield
+
+    async def first_reading(self):
+        await asyncio.wait_for(self.got_data.wait(), TIMEOUT_S)
+        return json.loads(self.events[0].removeprefix("data: "))
+
+    async def leave(self):
+        """Close the tab's connection; the served response ends (its error, if any, returned)."""
+        self.gone.set()
+        live_feed.nudge(live_feed._feeds.get(self.path.rsplit("/", 1)[-1], {}))  # 2.4: it sends soon, and fails
+        return (await asyncio.wait_for(asyncio.gather(self.task, return_exceptions=True), TIMEOUT_S))[0]
+
+
+def test_a_tab_over_its_cap_ends_its_oldest_stream_so_a_reloaded_frame_keeps_its_feed(holder, caps):
+    caps(per_tab=2, in_all=64)
+    path = live_feed.path(holder)
+
+    async def scenario():
+        first, second = await Browser(path).open(), await Browser(path).open()
+        for browser in (first, second):
+            await browser.first_reading()
+        assert live_feed.open_streams(holder) == 2
+        third = await Browser(path).open()  # the frame reloads while its old streams hang on
+        assert (await third.first_reading())["state"] == "idle"
+        await asyncio.wait_for(first.task, TIMEOUT_S)  # the oldest ended by itself
+        assert first.status == 200 and not second.task.done()
+        assert live_feed.open_streams(holder) == live_feed.open_streams() == 2
+        for browser in (second, third):
+            await browser.leave()
+        assert live_feed.open_streams() == 0 and not holder["feed_wakers"]
+
+    asyncio.run(scenario())
+
+
+def test_the_server_refuses_streams_over_its_cap_with_429_but_a_full_tab_still_swaps(holder, caps):
+    caps(per_tab=2, in_all=3)
+    other = {"trainer": holder["trainer"]}  # a second tab (sharing the trainer: only the feed matters)
+    mine, theirs = live_feed.path(holder), live_feed.path(other)
+    try:
+        async def scenario():
+            for path in (mine, mine, theirs):
+                assert isinstance(await live_feed.answer(request_for(path)), StreamingResponse)
+            refused = await live_feed.answer(request_for(theirs))
+            assert refused.status_code == 429 and refused.headers["retry-after"] == str(live_feed.RETRY_AFTER_S)
+            assert json.loads(refused.body)["error"]
+            assert not isinstance(refused, StreamingResponse) and live_feed.open_streams() == 3
+            # a tab with all its places gets a new stream in place of its oldest, even on a full server
+            assert isinstance(await live_feed.answer(request_for(mine)), StreamingResponse)
+            assert live_feed.open_streams(holder) == 2 and live_feed.open_streams() == 3
+            live_feed.forget(other)  # a tab closes: its places are free
+            assert live_feed.open_streams() == 2
+            assert isinstance(await live_feed.answer(request_for(live_feed.path(other))), StreamingResponse)
+
+        asyncio.run(scenario())
+    finally:
+        live_feed.forget(other)
+
+
+@pytest.mark.parametrize("spec", ["2.3", "2.4"])
+def test_a_stream_gives_its_place_back_when_the_client_goes(holder, caps, spec):
+    caps(per_tab=2, in_all=1)
+    path = live_feed.path(holder)
+
+    async def scenario():
+        # the network stalls, so the stream waits at a `yield` when the client goes
+        browser = await Browser(path, spec=spec, stall=spec == "2.3").open()
+        await browser.first_reading()
+        assert live_feed.open_streams() == 1 and holder["feed_wakers"]
+        await browser.leave()
+        assert live_feed.open_streams() == 0
+        assert not holder["feed_wakers"]  # the generator was closed at once, not left to the garbage collector
+        again = await Browser(path, spec=spec).open()  # its place serves the next stream
+        assert (await again.first_reading())["state"] == "idle"
+        await again.leave()
+
+    asyncio.run(scenario())
+
+
+def test_a_stream_gives_its_place_back_when_it_fails_or_its_tab_closes(holder, caps, monkeypatch):
+    caps(per_tab=2, in_all=64)
+    path = live_feed.path(holder)
+    read = live_feed._read
+
+    def failing(tab, curve, asked=True):
+        if tab.get("fail"):
+            raise RuntimeError("the trainer broke")
+        return read(tab, curve, asked)
+
+    monkeypatch.setattr(live_feed, "_read", failing)
+
+    async def scenario():
+        browser = await Browser(path).open()
+        await browser.first_reading()
+        holder["fail"] = True
+        live_feed.nudge(holder)  # next reading now, not in IDLE_S
+        with pytest.raises(RuntimeError, match="the trainer broke"):
+            await asyncio.wait_for(browser.task, TIMEOUT_S)
+        assert live_feed.open_streams() == 0 and not holder["feed_wakers"]
+        del holder["fail"]
+        browser = await Browser(path).open()
+        await browser.first_reading()
+        live_feed.forget(holder)  # the tab closed
+        assert live_feed.open_streams() == 0
+        await asyncio.wait_for(browser.task, TIMEOUT_S)  # and its stream ended
+        assert not holder["feed_wakers"]
+
+    asyncio.run(scenario())
