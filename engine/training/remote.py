@@ -10,22 +10,29 @@ has torch and the engine imported already, so a new one starts in milliseconds.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import math
 import multiprocessing
 import os
 import sys
 import threading
+import time
 import types
+import weakref
+from dataclasses import replace
 from pathlib import Path
 
 from engine.errors import SpecError
 from engine.settings import env_int
+from engine.training.limits import RunLimits, cap_address_space, in_words, out_of_memory
 from engine.training.slots import DEFAULT_LIMIT, TrainingSlots
-from engine.training.trainer import ENDED, FAILED, IDLE, Snapshot, Trainer
+from engine.training.trainer import ENDED, FAILED, IDLE, RUNNING, STOPPED, WAITING, Snapshot, Trainer
 
 REPLY_TIMEOUT_S = 30.0  # longer than any single command takes; a silent process is a dead one
 CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
 NICENESS = 5  # the page answers first; training takes the rest of the CPU
 THREADS = env_int("NEUROLOOM_TRAINING_THREADS", 1)
+IDLE_WORKER_S = env_int("NEUROLOOM_IDLE_WORKER_S", 600)  # a worker not training this long is put away
 
 _context = None
 _shared_slots: TrainingSlots | None = None
@@ -58,12 +65,12 @@ def warm_up() -> None:
 
 
 def shared_slots() -> TrainingSlots:
-    """The server-wide cap for trainings in processes (a semaphore they all share)."""
+    """The server-wide cap for trainings in processes (one queue they all share)."""
     global _shared_slots
     ctx = context()
     with _setup:
         if _shared_slots is None:
-            _shared_slots = TrainingSlots(DEFAULT_LIMIT, semaphore=ctx.BoundedSemaphore(DEFAULT_LIMIT))
+            _shared_slots = TrainingSlots(DEFAULT_LIMIT, context=ctx)
         return _shared_slots
 
 
@@ -80,24 +87,30 @@ def _main_hidden():
 
 
 class _TrackedSlots:
-    """The shared cap, noting in shared memory whether this worker holds a slot, so the parent
-    can give it back if the worker dies holding it."""
+    """The shared cap, noting in shared memory what this worker has (a slot, or a place in the
+    queue), so the parent can give it back if the worker dies with it."""
 
-    def __init__(self, slots: TrainingSlots, holding):
-        self.slots, self.holding, self.limit = slots, holding, slots.limit
+    def __init__(self, slots: TrainingSlots, seat):
+        self.slots, self.seat = slots, seat
+        self.limit, self.slice_s = slots.limit, slots.slice_s
 
     def acquire(self, cancelled) -> bool:
-        taken = self.slots.acquire(cancelled)
-        self.holding.value = int(taken)
-        return taken
+        return self.slots.acquire(cancelled, self.seat)
 
     def release(self) -> None:
-        self.holding.value = 0
-        self.slots.release()
+        self.slots.release(self.seat)
+
+    def turn_over(self, held_s: float) -> bool:
+        return self.slots.turn_over(held_s)
 
 
-def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None, holding=None) -> None:
+def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None, seat=None,
+           limits: RunLimits | None = None) -> None:
     """The worker: one Trainer, answering the parent's commands until told to close or orphaned."""
+    limits = limits or RunLimits()
+    if limits.max_memory_bytes is not None:  # first: everything the run builds counts against it
+        with contextlib.suppress(OSError, ValueError):  # no /proc or no RLIMIT_AS (not Linux): no cap
+            cap_address_space(limits.max_memory_bytes)
     with contextlib.suppress(OSError):  # not allowed everywhere; then it runs at normal priority
         os.nice(NICENESS)
     import torch
@@ -109,26 +122,54 @@ def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log
     from engine.training.tensorboard import TensorBoardLog
 
     log = TensorBoardLog(log_dir) if log_dir else None
-    tracked = _TrackedSlots(slots, holding) if slots is not None else None
-    trainer = Trainer(load_experiment(raw), device=device, slots=tracked, on_epoch=log)
+    tracked = _TrackedSlots(slots, seat) if slots is not None else None
     try:
-        while True:
-            try:
-                name, args = conn.recv()
-            except (EOFError, OSError):
-                break  # the page is gone
-            try:
-                conn.send(("ok", _dispatch(trainer, name, args)))
-            except SpecError as err:
-                conn.send(("spec", err.problems))
-            except Exception as err:
-                conn.send(("error", f"{type(err).__name__}: {err}"))
-            if name == "close":
-                break
+        trainer = Trainer(load_experiment(raw), device=device, slots=tracked, on_epoch=log, limits=limits)
+    except Exception as err:  # the run cannot be built: its first answer says why, then it ends
+        _answer_failed(conn, _build_failure(err, limits))
+        if log is not None:
+            log.close()
+        return
+    try:
+        _answer(conn, trainer)
     finally:
         trainer.close()
         if log is not None:
             log.close()
+
+
+def _answer(conn, trainer: Trainer) -> None:
+    """Answer commands until told to close or the page is gone; a run out of memory ends here."""
+    while True:
+        try:
+            name, args = conn.recv()
+        except (EOFError, OSError):
+            return  # the page is gone
+        try:
+            conn.send(("ok", _dispatch(trainer, name, args)))
+        except SpecError as err:
+            conn.send(("spec", err.problems))
+        except Exception as err:
+            if out_of_memory(err):
+                conn.send(("failed", trainer.limits.memory_message()))
+                return
+            conn.send(("error", f"{type(err).__name__}: {err}"))
+        if name == "close":
+            return
+
+
+def _build_failure(err: Exception, limits: RunLimits) -> str:
+    if out_of_memory(err):
+        return limits.memory_message()
+    if isinstance(err, SpecError):
+        return "; ".join(err.lines())
+    return f"the run could not be set up: {type(err).__name__}: {err}"
+
+
+def _answer_failed(conn, message: str) -> None:
+    with contextlib.suppress(EOFError, OSError):
+        conn.recv()
+        conn.send(("failed", message))
 
 
 def _dispatch(trainer: Trainer, name: str, args: tuple):
@@ -145,58 +186,110 @@ def _dispatch(trainer: Trainer, name: str, args: tuple):
 
 
 class RemoteTrainer:
-    """Like `Trainer`, but the training runs in a separate process."""
+    """Like `Trainer`, but the training runs in a separate process, started by the first
+    start, step, load_weights or weights (a page that is only looked at costs no process), and
+    put away after `idle_s` seconds without training (its numbers stay on show; Reset starts
+    again)."""
 
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
-                 log_dir: str | Path | None = None):
+                 log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None):
         self.experiment = experiment
+        self.limits = limits or RunLimits()
+        self.idle_s = IDLE_WORKER_S if idle_s is None else idle_s
         self._options = (device, slots, log_dir and str(log_dir))
         self._lock = threading.Lock()
         self._dataset = None
-        self._spawn()
+        self._closed = False  # by close(): nothing starts again
+        self._device_words: str | None = None
+        self._unstarted()
+
+    def _unstarted(self) -> None:
+        """No worker (yet): an idle run at epoch 0."""
+        self._conn = self._process = self._seat = None
+        self._history: list[dict] = []
+        self._lr = self.experiment.training["lr"]
+        self._last = Snapshot(state=IDLE, epoch=0, epochs=self.experiment.training["epochs"], step=0,
+                              lr=self._lr, device=self._device())
+        self._active_at = time.monotonic()
+
+    def _device(self) -> str:
+        """The device the run would use, in words, without touching it (a CUDA context in the
+        page's process would take GPU memory for nothing)."""
+        if self._device_words is None:
+            from engine.training.device import describe, pick_device
+
+            try:
+                device = pick_device(self._options[0] or self.experiment.training["device"])
+            except SpecError:
+                self._device_words = ""  # the worker will say why
+            else:
+                self._device_words = "CUDA" if device.type == "cuda" else describe(device)
+        return self._device_words
+
+    def _ensure_started(self) -> None:
+        """Start the worker unless there is one, or the run was closed or its worker is gone
+        (crashed, failed, put away: then only Reset starts again)."""
+        with self._lock:
+            self._active_at = time.monotonic()
+            if self._closed or self._conn is not None:
+                return
+            self._spawn()
+        if self._lr != self.experiment.training["lr"]:
+            self._control("set_lr", self._lr)  # a rate set before the worker existed
 
     def _spawn(self) -> None:
-        """A new worker process at epoch 0."""
+        """A new worker process at epoch 0 (with self._lock held)."""
         device, slots, log_dir = self._options
         ctx = context()
         self._conn, child = ctx.Pipe()
-        self._holding = ctx.Value("b", 0, lock=False)  # whether the worker holds a training slot
+        self._seat = ctx.Value(ctypes.c_int64, 0, lock=False)  # what the worker has of the slots
         self._process = ctx.Process(target=_serve, name="neuroloom-trainer", daemon=True,
-                                    args=(child, self.experiment.to_dict(), device, slots, log_dir, self._holding))
+                                    args=(child, self.experiment.to_dict(), device, slots, log_dir, self._seat,
+                                          self.limits))
         with _setup, _main_hidden():
             self._process.start()
         child.close()
-        self._history: list[dict] = []
-        self._last = Snapshot(state=IDLE, epoch=0, epochs=self.experiment.training["epochs"], step=0,
-                              lr=self.experiment.training["lr"], device="")
-        self._last = self._call("snapshot", False) or self._last
+        _reaper.watch(self)
+
+    def _worker_alive(self) -> bool:
+        return self._conn is not None and not self._conn.closed
 
     # -- controls ---------------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._ensure_started()
         self._control("start")
 
     def resume(self) -> None:
-        self._control("start")
+        self.start()
 
     def pause(self) -> None:
         self._control("pause")
 
     def step(self) -> None:
+        self._ensure_started()
         self._control("step")
 
     def stop(self) -> None:
         self._control("stop")
 
     def set_lr(self, lr: float) -> None:
-        if not (isinstance(lr, int | float) and 0 < lr <= 100):
+        if not (isinstance(lr, int | float) and 0 < lr <= 100 and math.isfinite(lr)):
             raise ValueError(f"the learning rate must be a number in (0, 100], got {lr!r}")
+        if self._conn is None and not self._closed:  # applied when the worker starts
+            self._lr = float(lr)
+            self._last = replace(self._last, lr=self._lr)
+            return
         self._control("set_lr", float(lr))
 
     def reset(self) -> None:
-        """Fresh weights and an empty history; after a crash, a fresh process."""
+        """Fresh weights and an empty history; after a crash or once put away, a fresh process
+        (when next needed)."""
+        if self._closed or self._conn is None:
+            return
         if self._conn.closed:
-            self._spawn()
+            self._end_process(0.1)
+            self._unstarted()
             return
         self._control("reset")
         with self._lock:
@@ -204,43 +297,81 @@ class RemoteTrainer:
 
     def close(self) -> None:
         """Stop the run and end the process within about a second, whatever it is doing."""
-        with self._lock:
-            if not self._conn.closed:
-                try:
-                    self._conn.send(("close", ()))
-                    if self._conn.poll(CLOSE_TIMEOUT_S / 2):
-                        status, value = self._conn.recv()
-                        if status == "ok":
-                            self._last = value  # a run that had ended keeps its final state
-                except (OSError, EOFError):
-                    pass
-                self._conn.close()
+        with self._lock:  # not while a worker is being started
+            self._closed = True
+            if self._conn is None:
+                return
+            self._last = self._close_pipe()
         self._end_process(CLOSE_TIMEOUT_S / 2)
         if self._last.state not in ENDED:
-            self._last = _with(self._last, state="stopped", message=f"stopped at epoch {self._last.epoch}")
+            self._last = replace(self._last, state=STOPPED, message=f"stopped at epoch {self._last.epoch}")
+
+    def _close_pipe(self) -> Snapshot:
+        """Ask the worker to close and close the pipe (self._lock held); the run's last snapshot."""
+        final = self._last
+        if self._conn.closed:
+            return final
+        try:
+            self._conn.send(("close", ()))
+            if self._conn.poll(CLOSE_TIMEOUT_S / 2):
+                status, value = self._conn.recv()
+                if status == "ok":
+                    final = value  # a run that had ended keeps its final state
+                elif status == "failed":
+                    final = replace(final, state=FAILED, message=value)
+        except (OSError, EOFError):
+            pass
+        self._conn.close()
+        return final
 
     def _end_process(self, grace: float) -> None:
-        """Let the worker exit (or make it), and give back a slot it died holding."""
+        """Let the worker exit (or make it), and give back what it died holding of the slots."""
         self._process.join(grace)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(grace)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
         slots = self._options[1]
-        if self._holding.value and slots is not None:
-            self._holding.value = 0
-            with contextlib.suppress(ValueError):  # already given back
-                slots.release()
+        if slots is not None:
+            slots.vacate(self._seat)
 
     def load_weights(self, path) -> None:
         """Load a safetensors file into the model (not while training); `SpecError` if it does not fit."""
+        self._ensure_started()
         self._control("load_weights", str(path))
+
+    # -- putting an idle worker away --------------------------------------------------------------
+
+    def put_away_if_idle(self) -> bool:
+        """End the worker if the run has not been training or waiting for `idle_s` seconds; its
+        history and last snapshot stay. False once there is no worker to watch."""
+        if not self._worker_alive():
+            return False
+        if time.monotonic() - self._active_at < self.idle_s:
+            return True
+        before = self.snapshot(visuals=False)  # asks the worker: the page may not have for a while
+        if before.state in (RUNNING, WAITING):
+            return True
+        self.history()  # every epoch stays on show
+        with self._lock:
+            if time.monotonic() - self._active_at < self.idle_s or not self._worker_alive():
+                return self._worker_alive()  # a control came in meanwhile
+            self._close_pipe()
+            was = f"{before.message}; " if before.message else f"{before.state} at epoch {before.epoch}; "
+            self._last = replace(before, state=STOPPED, visuals=self._last.visuals,
+                                 message=f"{was}put away after {in_words(self.idle_s)} idle to free the server. "
+                                         "Reset starts again.")
+        self._end_process(CLOSE_TIMEOUT_S / 2)
+        return False
 
     # -- readings ---------------------------------------------------------------------------------
 
     def snapshot(self, visuals: bool = True) -> Snapshot:
         answer = self._call("snapshot", visuals)
         if answer is not None:
-            self._last = answer
+            self._remember(answer)
         return self._last
 
     def last_snapshot(self) -> Snapshot:
@@ -261,6 +392,7 @@ class RemoteTrainer:
             return list(self._history)
 
     def weights(self) -> dict:
+        self._ensure_started()
         return self._call("weights") or {}
 
     @property
@@ -272,8 +404,8 @@ class RemoteTrainer:
         return self._dataset
 
     def wait(self, timeout: float | None = None) -> bool:
-        import time
-
+        if self._conn is None:  # nothing started, nothing to wait for
+            return self._last.state in ENDED
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.state not in ENDED:
             if deadline is not None and time.monotonic() >= deadline:
@@ -284,13 +416,19 @@ class RemoteTrainer:
     # -- the pipe ---------------------------------------------------------------------------------
 
     def _control(self, name: str, *args) -> None:
+        self._active_at = time.monotonic()  # a click counts as use
         answer = self._call(name, *args)
         if answer is not None:
-            self._last = answer
+            self._remember(answer)
+
+    def _remember(self, snapshot: Snapshot) -> None:
+        self._last = snapshot
+        if snapshot.state in (RUNNING, WAITING):
+            self._active_at = time.monotonic()
 
     def _call(self, name: str, *args):
         with self._lock:
-            if self._conn.closed:
+            if not self._worker_alive():
                 return None
             try:
                 self._conn.send((name, args))
@@ -299,6 +437,9 @@ class RemoteTrainer:
                 status, value = self._conn.recv()
             except (OSError, EOFError, TimeoutError) as err:
                 self._died(err)
+                return None
+            if status == "failed":
+                self._failed(value)
                 return None
         if status == "spec":
             raise SpecError(value)
@@ -311,13 +452,54 @@ class RemoteTrainer:
         self._conn.close()
         self._end_process(0.1)
         code = self._process.exitcode
-        self._last = _with(self._last, state=FAILED,
-                           message=f"the training process stopped unexpectedly (exit code {code}; {err}). "
-                                   "Reset to start again; your experiment is unchanged.")
+        self._last = replace(self._last, state=FAILED,
+                             message=f"the training process stopped unexpectedly (exit code {code}; {err}). "
+                                     "Reset to start again; your experiment is unchanged.")
+
+    def _failed(self, message: str) -> None:
+        """The worker ended the run with a reason (it could not be built, or ran out of memory)."""
+        self._conn.close()
+        self._end_process(CLOSE_TIMEOUT_S)
+        self._last = replace(self._last, state=FAILED, message=message)
 
 
-def _with(snapshot: Snapshot, **changes) -> Snapshot:
-    from dataclasses import replace
+class _Reaper:
+    """One daemon thread per process (started with the first worker) that puts away the workers
+    of runs idle too long, so an open but forgotten tab does not hold a process for ever."""
 
-    return replace(snapshot, **changes)
+    def __init__(self):
+        self._watched: weakref.WeakSet[RemoteTrainer] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
 
+    def watch(self, trainer: RemoteTrainer) -> None:
+        with self._lock:
+            self._watched.add(trainer)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="neuroloom-reaper", daemon=True)
+                self._thread.start()
+        self._wake.set()  # its idle time may be shorter than the current wait
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self._interval())
+            self._wake.clear()
+            with self._lock:
+                watched = list(self._watched)
+            for trainer in watched:
+                try:
+                    keep = trainer.put_away_if_idle()
+                except Exception:  # one broken trainer must not stop the others being put away
+                    keep = False
+                if not keep:
+                    with self._lock:
+                        self._watched.discard(trainer)
+
+    def _interval(self) -> float:
+        with self._lock:
+            idle = [t.idle_s for t in self._watched]
+        return min(30.0, max(0.05, min(idle) / 4)) if idle else 30.0
+
+
+_reaper = _Reaper()

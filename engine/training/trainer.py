@@ -22,6 +22,7 @@ import torch
 from engine.errors import Problem, SpecError
 from engine.experiment import Experiment
 from engine.training.device import describe
+from engine.training.limits import RunLimits, in_words, out_of_memory
 from engine.training.session import Session
 from engine.training.slots import TrainingSlots
 from engine.training.visuals import all_visuals
@@ -39,6 +40,7 @@ IDLE, WAITING, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
 ENDED = (FINISHED, STOPPED, DIVERGED, FAILED)
 PROGRESS_EVERY_S = 0.1  # publish the running loss this often inside a long epoch
 VISUALS_EVERY_S = 0.05  # draw pictures at most this often, and only when asked for
+TURN_CHECK_EVERY_S = 0.1  # once a turn is up, look this often whether anyone waits for the slot
 
 
 class _Stopped(Exception):
@@ -74,10 +76,13 @@ class Trainer:
         flush_denormal: bool = True,
         slots: TrainingSlots | None = None,
         on_epoch: Callable[[Session, dict], None] | None = None,
+        limits: RunLimits | None = None,
     ):
         """`slots` caps how many trainers run at once (the page shares one cap per server);
-        a trainer waiting for a slot is in state "waiting", and a paused one gives its slot up."""
+        a trainer waiting for a slot is in state "waiting", a paused one gives its slot up, and
+        one whose turn is up gives it to the next in the queue. `limits`: how long it may run."""
         self.experiment = experiment
+        self.limits = limits or RunLimits()
         self._slots = slots
         self._on_epoch = on_epoch  # called in the training thread after each epoch (e.g. TensorBoard)
         self._device_name = device
@@ -214,6 +219,9 @@ class Trainer:
         self._running_loss: float | None = None
         self._thread = None
         self._holds_slot = False
+        self._slot_since = self._next_turn_check = 0.0
+        self._trained_s, self._clock_since = 0.0, None
+        self._limit_message = ""  # why a limit stopped the run
         self._snapshot = self._make_snapshot()
 
     def _launch(self, pause_after_epoch: bool) -> None:
@@ -245,26 +253,76 @@ class Trainer:
                     self._lock.wait()
             if not self._take_slot():
                 return False
+        elif self._turn_is_over():
+            self._release_slot()  # to the back of the queue: the longest waiting run goes next
+            if not self._take_slot(self._turn_message()):
+                return False
+        if self._out_of_time():
+            self._limit_message = self.limits.seconds_message()
+            return False
         return not self._stop
 
-    def _take_slot(self) -> bool:
+    def _take_slot(self, why_waiting: str = "") -> bool:
         """Wait (state "waiting") for a training slot; False if stopped meanwhile."""
-        if self._slots is None or self._holds_slot:
-            return not self._stop
-        with self._lock:
-            if self._state == RUNNING:
-                self._set_state(WAITING, f"waiting for a free slot: {self._slots.limit} trainings run at once here")
-        self._holds_slot = self._slots.acquire(lambda: self._stop)
-        with self._lock:
-            if self._holds_slot and self._state == WAITING:
-                self._message = ""
-                self._set_state(PAUSED if self._paused else RUNNING)
-        return self._holds_slot
+        if self._slots is not None and not self._holds_slot:
+            with self._lock:
+                if self._state == RUNNING:
+                    self._set_state(WAITING, why_waiting or
+                                    f"waiting for a free slot: {self._slots.limit} trainings run at once here")
+            self._holds_slot = self._slots.acquire(lambda: self._stop)
+            with self._lock:
+                if self._holds_slot and self._state == WAITING:
+                    self._message = ""
+                    self._set_state(PAUSED if self._paused else RUNNING)
+            if not self._holds_slot:
+                return False
+            self._slot_since = time.perf_counter()
+            self._next_turn_check = self._slot_since + self._slots.slice_s
+        self._start_clock()
+        return not self._stop
 
     def _release_slot(self) -> None:
+        self._stop_clock()
         if self._slots is not None and self._holds_slot:
             self._holds_slot = False
             self._slots.release()
+
+    def _turn_is_over(self) -> bool:
+        """Held the slot for a whole turn while others wait (looked at now and then: it takes a
+        lock that every worker shares)."""
+        if self._slots is None or not self._holds_slot:
+            return False
+        now = time.perf_counter()
+        if now < self._next_turn_check:  # before the turn is up, and between looks
+            return False
+        self._next_turn_check = now + TURN_CHECK_EVERY_S
+        return self._slots.turn_over(now - self._slot_since)
+
+    def _turn_message(self) -> str:
+        return (f"taking turns: others were waiting, so this run let the next one train "
+                f"(turns of {in_words(self._slots.slice_s)} while {self._slots.limit} trainings run at once here)")
+
+    # Training time: the clock runs while the run holds its slot and is not paused.
+
+    def _start_clock(self) -> None:
+        if self._clock_since is None:
+            self._clock_since = time.perf_counter()
+
+    def _stop_clock(self) -> None:
+        if self._clock_since is not None:
+            self._trained_s += time.perf_counter() - self._clock_since
+            self._clock_since = None
+
+    def _out_of_time(self) -> bool:
+        if self.limits.max_seconds is None or self._clock_since is None:
+            return False
+        return self._trained_s + time.perf_counter() - self._clock_since >= self.limits.max_seconds
+
+    def _out_of_epochs(self) -> bool:
+        if self.limits.max_epochs is None or self.session.epoch < self.limits.max_epochs:
+            return False
+        self._limit_message = self.limits.epochs_message()
+        return True
 
     def _progress(self, steps_done: int, total) -> None:
         now = time.perf_counter()
@@ -284,7 +342,7 @@ class Trainer:
             self._record(session.evaluate(), keep=session.epoch == 0)
             self._publish()
             checkpoint = session.weights()
-            while session.epoch < config["epochs"]:
+            while session.epoch < config["epochs"] and not self._out_of_epochs():
                 mean_loss = session.run_epoch(self._gate, self._progress)
                 if mean_loss is None:
                     break  # stopped between steps
@@ -307,7 +365,9 @@ class Trainer:
                             self._set_state(PAUSED)
                 self._publish()
             with self._lock:
-                if not self._stop:
+                if self._limit_message and not self._stop:
+                    self._set_state(STOPPED, self._limit_message)
+                elif not self._stop:
                     self._set_state(FINISHED, f"finished {session.epoch} epochs")
                 else:
                     self._set_state(STOPPED, f"stopped at epoch {session.epoch}")
@@ -317,7 +377,10 @@ class Trainer:
         except SpecError as err:
             self._fail("; ".join(err.lines()))
         except Exception as err:  # never let a failure escape the thread: it becomes the state
-            self._fail(f"training failed: {type(err).__name__}: {err}")
+            if out_of_memory(err):
+                self._fail(self.limits.memory_message())
+            else:
+                self._fail(f"training failed: {type(err).__name__}: {err}")
         finally:
             self._release_slot()
         self._visuals_wanted = True

@@ -1,5 +1,6 @@
 """The trainer in its own process (RemoteTrainer): every control and reading across the pipe, a
-crash of the process, the shared cap between processes, and a close that always ends it."""
+crash of the process, the shared cap between processes, and a close that always ends it; the
+process starts with the first Train and is put away when idle; limits and a memory cap."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import torch
 from engine import SpecError, build_model, load_experiment
 from engine.registry import fmt
 from engine.training import remote
+from engine.training.limits import GIB, RunLimits
 from engine.training.remote import RemoteTrainer
 from engine.training.slots import TrainingSlots
 from engine.training.trainer import DIVERGED, FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, WAITING
@@ -80,9 +82,10 @@ def remote_trainer(fork_server):
     """Build RemoteTrainers; every one is closed (and its process gone) when the test ends."""
     made: list[RemoteTrainer] = []
 
-    def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, **training) -> RemoteTrainer:
+    def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, limits=None, idle_s=None,
+              **training) -> RemoteTrainer:
         made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots,
-                                  log_dir=log_dir))
+                                  log_dir=log_dir, limits=limits, idle_s=idle_s))
         return made[-1]
 
     yield build
@@ -92,14 +95,14 @@ def remote_trainer(fork_server):
             t.close()
         except Exception as err:  # reported below, after every process is gone
             errors.append(err)
-        if t._process.is_alive():  # a close that failed must not leave the process behind
+        if t._process is not None and t._process.is_alive():  # a close that failed must not leave it behind
             t._process.kill()
             t._process.join(5)
     assert not errors, f"close raised: {errors}"
 
 
-def shared_cap(ctx) -> TrainingSlots:
-    return TrainingSlots(1, semaphore=ctx.BoundedSemaphore(1))
+def shared_cap(ctx, slice_s=10) -> TrainingSlots:
+    return TrainingSlots(1, context=ctx, slice_s=slice_s)
 
 
 # -- a run from start to end ----------------------------------------------------------------------
@@ -224,10 +227,10 @@ def test_close_keeps_the_state_of_a_run_that_had_ended(remote_trainer):
 
 def test_training_runs_in_another_process(remote_trainer):
     t = remote_trainer(data=LONG_EPOCH, batch_size=1)
+    t.start()
     pid = t._process.pid
     assert pid is not None and pid != os.getpid() and t._process.is_alive()
     assert not hasattr(t, "session"), "no model lives in this process"
-    t.start()
     wait_for(lambda: t.snapshot(visuals=False).step > 0, what="the first steps")
     assert not [th for th in threading.enumerate() if th.name == "neuroloom-trainer"]
     assert os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0), "it runs at lower priority"
@@ -250,11 +253,11 @@ def test_training_runs_in_another_process(remote_trainer):
 
 def test_a_new_process_is_ready_quickly_once_the_fork_server_runs(remote_trainer):
     # "Processes come from a fork server that has torch and the engine imported already, so a
-    # new one starts in milliseconds" (remote.py): building one and reading its first snapshot.
+    # new one starts in milliseconds" (remote.py): starting one and reading its first answer.
     took = []
     for _ in range(2):
         begun = time.monotonic()
-        remote_trainer().snapshot(visuals=False)
+        remote_trainer().weights()
         took.append(time.monotonic() - begun)
     assert min(took) < 0.5, f"a new training process answered after {min(took):.2f} s"
 
@@ -430,3 +433,116 @@ def test_divergence_ends_with_a_hint_across_the_process_boundary(remote_trainer)
     assert t._process.is_alive(), "a diverged run leaves its process ready for a reset"
     t.reset()
     assert t.snapshot().state == IDLE
+
+
+# -- a process only when training -----------------------------------------------------------------
+
+
+def test_no_process_before_the_first_train(remote_trainer):
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    trainers = [remote_trainer(epochs=7, lr=0.02) for _ in range(3)]
+    t = trainers[0]
+    snap = t.snapshot()
+    assert (snap.state, snap.epoch, snap.epochs, snap.step, snap.lr, snap.device) == (IDLE, 0, 7, 0, 0.02, "CPU")
+    assert snap.visuals is None and t.history() == [] and t.last_snapshot() == snap and not t.wait(0.01)
+    t.set_lr(0.05)  # kept for the process
+    assert t.snapshot().lr == 0.05
+    t.reset()
+    trainers[1].close()
+    assert all(x._process is None for x in trainers)
+    assert set(multiprocessing.active_children()) == before, "looking at a run starts no process"
+    trainers[1].start()
+    assert trainers[1]._process is None, "a closed run starts nothing"
+
+    t.start()
+    assert t._process is not None and t._process.is_alive() and t._process in multiprocessing.active_children()
+    wait_for(lambda: t.history() and t.history()[-1]["epoch"] >= 1, what="an epoch")
+    assert t.history()[-1]["lr"] == 0.05, "the rate set before the start applies"
+    assert t.wait(30) and t.snapshot().state == FINISHED and t.snapshot().epoch == 7
+
+
+def test_an_idle_worker_is_put_away_and_reset_starts_again(remote_trainer):
+    busy = remote_trainer(idle_s=0.5)
+    idle = remote_trainer(idle_s=0.5)
+    busy.start()
+    idle.step()
+    wait_for(lambda: idle.snapshot().state == PAUSED, what="one epoch, then paused")
+    history = idle.history()
+    wait_for(lambda: idle.last_snapshot().state == STOPPED, what="the idle worker put away")
+    snap = idle.snapshot()
+    assert "put away after 0.5 seconds idle" in snap.message and "Reset starts again" in snap.message, snap.message
+    assert snap.epoch == 1 and idle.history() == history, "its numbers stay on show"
+    idle._process.join(5)  # the reaper lets it exit by itself
+    assert idle._process.exitcode == 0
+    idle.start()  # a put-away run cannot resume
+    assert idle.snapshot().state == STOPPED
+    assert busy.snapshot().state == RUNNING and busy._process.is_alive(), "a training run is not put away"
+
+    idle.reset()
+    assert idle.snapshot().state == IDLE and idle.history() == [] and idle._process is None
+    idle.start()
+    wait_for(lambda: idle.snapshot().epoch >= 1, what="training after the reset")
+
+
+# -- limits and the memory cap --------------------------------------------------------------------
+
+
+def test_a_page_run_stops_at_its_epoch_limit(remote_trainer):
+    t = remote_trainer(epochs=1000, limits=RunLimits(max_epochs=2))
+    t.start()
+    assert t.wait(30)
+    snap = t.snapshot()
+    assert snap.state == STOPPED and snap.epoch == 2 and "(NEUROLOOM_WEB_MAX_EPOCHS)" in snap.message
+
+
+MEMORY_CAP = RunLimits(max_memory_bytes=256 * 2**20)
+MEMORY_MESSAGE = ("this run needs more memory than a training may use on this server (256 MiB, "
+                  "NEUROLOOM_WORKER_MAX_BYTES); make the model, batch or dataset smaller")
+
+
+def test_a_run_that_needs_more_memory_than_the_cap_fails_while_training(remote_trainer):
+    # 100 000 neurons on a full batch: the first forward pass needs gigabytes
+    wide = [{"id": "h1", "type": "Linear", "params": {"out_features": 100_000}}, {"id": "a1", "type": "Tanh"},
+            {"id": "out", "type": "Linear", "params": {"out_features": 1}}]
+    t = remote_trainer(nodes=wide, data={"dataset": "circle", "n_samples": 2_000}, batch_size="full",
+                       limits=MEMORY_CAP)
+    t.start()
+    assert t.wait(30)
+    snap = t.snapshot()
+    assert snap.state == FAILED and snap.message == MEMORY_MESSAGE
+    assert remote_trainer(epochs=2).weights(), "the server carries on"
+
+
+def test_a_run_too_big_to_build_under_the_cap_fails_with_its_reason(remote_trainer):
+    big = [{"id": "h1", "type": "Linear", "params": {"out_features": 4000}},
+           {"id": "h2", "type": "Linear", "params": {"out_features": 4000}},  # 16 M weights: 64 MB
+           {"id": "out", "type": "Linear", "params": {"out_features": 1}}]
+    t = remote_trainer(nodes=big, limits=RunLimits(max_memory_bytes=32 * 2**20))
+    t.start()
+    snap = t.snapshot()
+    assert snap.state == FAILED and "(32 MiB, NEUROLOOM_WORKER_MAX_BYTES)" in snap.message, snap.message
+    assert not t._process.is_alive() and t._process.exitcode == 0, "the worker ended by itself"
+    t.reset()
+    assert t.snapshot().state == IDLE
+
+
+def test_the_memory_message_names_the_web_cap():
+    assert "(4.0 GiB, NEUROLOOM_WORKER_MAX_BYTES)" in RunLimits(max_memory_bytes=4 * GIB).memory_message()
+
+
+# -- taking turns between processes ---------------------------------------------------------------
+
+
+def test_processes_take_turns_on_a_shared_slot(remote_trainer, fork_server):
+    slots = shared_cap(fork_server, slice_s=0.3)
+    first, second = remote_trainer(slots=slots), remote_trainer(slots=slots)
+    first.start()
+    wait_for(lambda: first.snapshot().epoch >= 1, what="the first run")
+    second.start()
+    wait_for(lambda: second.snapshot().state == RUNNING and second.snapshot().step > 0, what="the second run's turn")
+    wait_for(lambda: first.snapshot().state == WAITING, what="the first run waiting its next turn")
+    wait_for(lambda: first.snapshot().state == RUNNING and second.snapshot().state == WAITING, what="turns again")
+    epochs = [h["epoch"] for h in first.history()]
+    assert epochs == list(range(len(epochs)))
