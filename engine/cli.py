@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 
 from engine.errors import Problem, SpecError
 from engine.experiment import load_experiment
 from engine.summary import summary_dict, summary_table
+from engine.training.config import FIELDS as TRAINING_FIELDS
 from engine.training.config import check_training
 from engine.training.progress import ProgressBar
 from engine.training.runfiles import save_run, writable_folder
@@ -21,11 +23,26 @@ EXIT_INVALID = 2
 EXIT_INTERNAL = 1
 
 
-def positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+def epochs_problems(text: str | None) -> list[Problem]:
+    """`--epochs` is checked here, not by argparse, so a bad value is one `training:` line
+    rather than a usage dump."""
+    if text is None:
+        return []
+    highest = TRAINING_FIELDS["epochs"].high
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 1:
+        return [Problem("training", f"--epochs must be a positive whole number, got {text}")]
+    if value > highest:
+        return [Problem("training", f"--epochs must be at most {highest}, got {text}")]
+    return []
+
+
+def finite_or_none(value):
+    """JSON has no NaN or Infinity: a loss that is not a number is written as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -40,13 +57,19 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.training.trainer import DIVERGED, FAILED, Trainer
 
-    experiment = load_experiment(args.file)
+    problems = epochs_problems(args.epochs)
+    try:
+        experiment = load_experiment(args.file)
+    except SpecError as err:
+        raise SpecError(err.problems + problems) from None
+    if problems:
+        raise SpecError(problems)
     if experiment.data is None:
         raise SpecError(Problem("data", 'training needs a "data" section, e.g. {"dataset": "circle"}'))
     if experiment.training is None:
         experiment.training = check_training({})[0]
     if args.epochs is not None:
-        experiment.training["epochs"] = args.epochs
+        experiment.training["epochs"] = int(args.epochs)
     if args.save:
         writable_folder(args.save, "--save")
     log = None
@@ -76,19 +99,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(final.message, file=sys.stderr)
     if args.json:
         m = final.metrics
-        print(
-            json.dumps(
-                {
-                    "epochs": final.epoch,
-                    "train_loss": m.get("train_loss"),
-                    "test_loss": m.get("test_loss"),
-                    "train_accuracy": m.get("train_accuracy"),
-                    "test_accuracy": m.get("test_accuracy"),
-                    "seconds": round(final.seconds, 3),
-                    "device": trainer.session.device.type,
-                }
-            )
-        )
+        line = {
+            "epochs": final.epoch,
+            "train_loss": m.get("train_loss"),
+            "test_loss": m.get("test_loss"),
+            "train_accuracy": m.get("train_accuracy"),
+            "test_accuracy": m.get("test_accuracy"),
+            "seconds": round(final.seconds, 3),
+            "device": trainer.session.device.type,
+        }
+        print(json.dumps({k: finite_or_none(v) for k, v in line.items()}, allow_nan=False))
     return 1 if final.state in (DIVERGED, FAILED) else 0
 
 
@@ -110,7 +130,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train an experiment, with a progress bar on stderr")
     train.add_argument("file", help="experiment file (JSON) with data and training sections")
-    train.add_argument("--epochs", type=positive_int, help="override training.epochs")
+    train.add_argument("--epochs", metavar="N", help="override training.epochs")
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="override training.device")
     train.add_argument("--json", action="store_true", help="end stdout with a JSON line of the final metrics")
     train.add_argument("--save", metavar="DIR", help="write the experiment, weights.safetensors and the history")

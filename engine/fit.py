@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 
 from engine.data import DataInfo
-from engine.errors import Problem
+from engine.errors import Problem, node_problem
 from engine.registry import fmt
+from engine.spec import NodeSpec
 
 REGRESSION_LOSSES = ("mse", "l1", "huber")
 
@@ -23,9 +24,12 @@ def resolve_loss(loss: str, info: DataInfo, output_shape: tuple[int, ...]) -> st
     return "bce" if output_shape == (*info.target_shape, 1) and info.n_classes == 2 else "cross_entropy"
 
 
-def fit_problems(info: DataInfo, input_shape, input_dtype, output_shape, loss: str) -> list[Problem]:
-    """Every way the model's input, output and loss disagree with the data."""
-    problems = []
+def fit_problems(
+    info: DataInfo, input_shape, input_dtype, output_shape, loss: str, output_node: NodeSpec | None = None
+) -> list[Problem]:
+    """Every way the model's input, output and loss disagree with the data (and, given the
+    output node, with each other)."""
+    problems = [] if output_node is None else ending_problems(output_node, tuple(output_shape), loss, info)
     name = f"the {info.name} dataset"
     if tuple(input_shape) != info.sample_shape:
         hint = f"set the model's input shape to {fmt(info.sample_shape)}"
@@ -100,3 +104,19 @@ def _classification_fit(info: DataInfo, name: str, output: tuple[int, ...], loss
         one = "1 output (or 2, one per class)" if k == 2 else f"{k} outputs, one per class"
         return [Problem("data", f"{classes}: with {loss} use {one}; the model's output is {fmt(output)}")]
     return []
+
+
+def ending_problems(output_node: NodeSpec, output_shape: tuple[int, ...], loss: str, info: DataInfo) -> list[Problem]:
+    """A final Softmax over a single value outputs 1 whatever the weights, so no loss can teach
+    it anything (a Softmax over several outputs trains with bce or cross_entropy alike)."""
+    if output_node.type != "Softmax" or not output_shape:
+        return []
+    if output_shape[output_node.params.get("dim", -1)] != 1:
+        return []
+    if loss == "bce":
+        fix = "use Sigmoid for bce, or cross_entropy with one output per class"
+        return [node_problem(output_node.id, f"Softmax before the bce loss always outputs 1 (the softmax of a "
+                                             f"single value is 1), so the model cannot learn; {fix}")]
+    fix = "remove it" + (", or give cross_entropy one output per class" if info.is_classification else "")
+    return [node_problem(output_node.id, f"Softmax over a single value always outputs 1, so the model cannot "
+                                         f"learn with {loss}; {fix}")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import torch
@@ -64,26 +66,50 @@ def export(experiment, to: str, out: str | Path, weights: str | Path | None = No
     if to not in FORMATS:
         raise SpecError(Problem("file", f"unknown export format {to!r} (use one of {', '.join(FORMATS)})"))
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if to == "spec":
-        out.write_text(json.dumps(experiment.to_dict(), indent=2) + "\n")
+        with _writing(out):
+            out.write_text(json.dumps(experiment.to_dict(), indent=2) + "\n", encoding="utf-8")
         return out
     model = trained_model(experiment, weights)  # checks the weights before anything is written
     if to in ("pytorch", "ddp"):
         if experiment.data is None or experiment.training is None:
             raise SpecError(Problem("data", "a training script needs the experiment's data and training sections"))
-        name = None
-        if weights:
-            name = out.with_suffix(".safetensors").name
-            if Path(weights).resolve() != (out.parent / name).resolve():
+        name = out.with_suffix(".safetensors").name if weights else None
+        script = training_script(experiment, distributed=to == "ddp", weights=name)
+        with _writing(out):
+            if weights and Path(weights).resolve() != (out.parent / name).resolve():
                 shutil.copyfile(weights, out.parent / name)
-        out.write_text(training_script(experiment, distributed=to == "ddp", weights=name))
+            out.write_text(script, encoding="utf-8")  # the encoding Python reads source in
     elif to == "onnx":
-        _onnx(model, experiment, out)
+        with _writing(out):
+            _onnx(model, experiment, out)
     else:
         program = torch.export.export(model, (example_input(experiment),), dynamic_shapes=_batch_dims())
-        torch.export.save(program, str(out))
+        with _writing(out):
+            torch.export.save(program, str(out))
     return out
+
+
+@contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Make `out`'s folder and try the file before the work: a place that cannot be written (a
+    missing drive, a folder, no permission) is a `file:` problem, not a crash."""
+    created = False
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        created = not out.exists()
+        with out.open("ab"):  # leaves an existing file as it is
+            pass
+        yield
+    except BaseException as err:
+        if created:  # no empty or half-written file left behind
+            with suppress(OSError):
+                out.unlink(missing_ok=True)
+        if isinstance(err, FileExistsError):  # mkdir met a file where a folder should be
+            raise SpecError(Problem("file", f"cannot write {out}: {err.filename} is a file, not a folder")) from None
+        if isinstance(err, OSError):
+            raise SpecError(Problem("file", f"cannot write {out}: {err.strerror or err}")) from None
+        raise
 
 
 def _batch_dims():

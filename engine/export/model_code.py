@@ -36,12 +36,11 @@ def model_source(experiment, cut_final: bool) -> str:
         shape = ", ".join(["batch", *map(str, info.output_shape)])
         forward.append(f"        {local[node_id]} = self.{node_id}({args})  # [{shape}]")
     forward.append(f"        return {local[spec.output]}")
-    title = experiment.title or "the model"
     params = analysis.total_params
     classes = [textwrap.dedent(inspect.getsource(cls)).strip() for cls in helpers]
     model = "\n".join([
         "class Model(nn.Module):",
-        f'    """{title}: {len(spec.nodes)} layers, {params:,} parameters, input {fmt(spec.input_shape)}."""',
+        f'    """The model: {len(spec.nodes)} layers, {params:,} parameters, input {fmt(spec.input_shape)}."""',
         "",
         "    def __init__(self):",
         "        super().__init__()",

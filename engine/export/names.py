@@ -8,7 +8,7 @@ import keyword
 import re
 
 SCRIPT_GLOBALS = {"argparse", "math", "np", "torch", "nn", "F", "Model", "DATA", "TRAINING", "EPS", "self", "x",
-                  "logits", "main", "load_data", "split", "dist"}
+                  "logits", "main", "load_data", "split", "dist", "TITLE", "DESCRIPTION", "CLASS_NAMES"}
 
 
 class Namespace:

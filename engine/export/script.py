@@ -3,7 +3,7 @@ DistributedDataParallel. Assembled from the model, data and training parts."""
 
 from __future__ import annotations
 
-import textwrap
+import re
 
 from engine.export.data_code import data_source
 from engine.export.model_code import model_source
@@ -41,7 +41,10 @@ def report(epoch, epochs, train, test):
 
 
 def arguments():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # argparse %-formats a description that holds "%(prog)"; this one always does, with the
+    # title's own % doubled, so every title shows as written
+    title = (TITLE or "A NeuroLoom experiment").replace("%", "%%")
+    parser = argparse.ArgumentParser(description=f"{{title}} (%(prog)s: a training script exported from NeuroLoom)")
     parser.add_argument("--epochs", type=int, default=TRAINING["epochs"])
     parser.add_argument("--weights", default={weights}, help="start from these weights (safetensors)")
     parser.add_argument("--save", help="write the trained weights to this file (safetensors)")
@@ -57,6 +60,8 @@ def batch_size(n_train):
 
 PLAIN_MAIN = '''def main():
     args = arguments()
+    if TITLE:
+        print(TITLE, flush=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(TRAINING["seed"])  # the same seed gives NeuroLoom's starting weights
     model = Model().to(device)
@@ -109,6 +114,8 @@ DDP_MAIN = '''def main():
         torch.cuda.set_device(device)  # one GPU per process, chosen before NCCL starts
     dist.init_process_group("nccl" if cuda else "gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
+    if rank == 0 and TITLE:
+        print(TITLE, flush=True)
     torch.manual_seed(TRAINING["seed"])  # every rank starts from the same weights
     model = Model().to(device)
     if args.weights:
@@ -151,20 +158,37 @@ if __name__ == "__main__":
 
 
 def _header(experiment, distributed: bool, weights: str | None) -> str:
-    title = experiment.title or "A NeuroLoom experiment"
+    """The module docstring: fixed text only, as an experiment's own words could end it or hold
+    escapes (they live in TITLE and DESCRIPTION instead)."""
     if distributed:
         run = ("Run: torchrun --standalone --nproc_per_node=2 THIS_FILE   (one machine, 2 processes)\n"
-               "Several machines: torchrun --nnodes=2 --nproc_per_node=4 --node_rank=0|1 \\\n"
+               "Several machines: torchrun --nnodes=2 --nproc_per_node=4 --node_rank=0|1\n"
                "     --rdzv_backend=c10d --rdzv_endpoint=HOST:29500 THIS_FILE")
     else:
         run = "Run: python THIS_FILE [--epochs N] [--save weights.safetensors]"
     needs = "torch and numpy" + (", scikit-learn" if experiment.data.get("dataset") == "digits" else "")
-    lines = [f'"""{title}: a training script exported from NeuroLoom{" for torchrun (DDP)" if distributed else ""}.',
-             "", *textwrap.wrap(experiment.description, 96), "", run,
+    lines = [f'"""A training script exported from NeuroLoom{" for torchrun (DDP)" if distributed else ""}.',
+             "", "The experiment's title and description are TITLE and DESCRIPTION below.", "", run,
              f"Needs {needs}; safetensors for --weights and --save."]
     if weights:
-        lines.append(f"Starts from the trained weights in {weights} (keep that file next to this script).")
+        lines.append("Starts from the trained weights kept next to it (the default of --weights).")
     return "\n".join([*lines, '"""'])
+
+
+def text_constants(experiment) -> str:
+    """TITLE and DESCRIPTION as string literals (repr), so any text is data, never code."""
+    lines, line = [], ""
+    for piece in re.findall(r"\S+\s*|\s+", experiment.description):  # words with their spacing: joined, the text
+        if line and len(line) + len(piece) > 80:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines += [line] if line else []
+    if len(lines) > 1:
+        description = "(\n" + "".join(f"    {chunk!r}\n" for chunk in lines) + ")"
+    else:
+        description = repr(experiment.description)
+    return f"TITLE = {experiment.title!r}\nDESCRIPTION = {description}"
 
 
 def _weights_default(name: str | None) -> str:
@@ -177,11 +201,12 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
     accuracy = "correct(out, y)[0] / correct(out, y)[1]" if experiment.data_info.is_classification else "None"
     imports = IMPORTS + ("\nimport torch.distributed as dist" if distributed else "")
     if experiment.data_info.kind == "table":
-        imports = imports.replace("import argparse\n", "import argparse\nimport csv\n")
+        imports = imports.replace("import argparse\n", "import argparse\nimport csv\nimport io\n")
     main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
     parts = [
         _header(experiment, distributed, weights),
         imports,
+        text_constants(experiment),
         model_source(experiment, cut_final=bool(logits)),
         data_source(experiment),
         training_source(experiment),

@@ -179,3 +179,57 @@ def test_train_diverging_run_says_why(write):
     result = run("train", write(raw), "--json")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Try a lower learning rate" in result.stderr
+
+
+@pytest.mark.parametrize("epochs", ["0", "-3", "abc", "2.5", ""])
+def test_train_refuses_a_bad_epoch_count_in_one_line(write, epochs):
+    result = run("train", write(TRAINABLE), f"--epochs={epochs}")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [f"training: --epochs must be a positive whole number, got {epochs}"]
+
+
+def test_train_lists_a_bad_epoch_count_with_the_files_problems(write):
+    raw = copy.deepcopy(TRAINABLE)
+    raw["training"]["optimizer"] = "adamm"
+    result = run("train", write(raw), "--epochs", "2000000")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == "training: --epochs must be at most 1000000, got 2000000"
+    assert len(result.stderr.splitlines()) == 2
+
+
+def test_export_to_a_place_that_cannot_be_written_is_one_file_line(write, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    folder = tmp_path / "a_folder"
+    folder.mkdir()
+    reasons = {
+        blocker / "x.py": f"{blocker} is a file, not a folder",
+        blocker / "sub" / "x.py": "Not a directory",
+        folder: "Is a directory",
+    }
+    source = write(TRAINABLE)
+    for to in ("pytorch", "spec"):
+        for out, reason in reasons.items():
+            result = run("export", source, "--to", to, "-o", str(out))
+            assert result.returncode == 2, result.stderr
+            assert result.stderr.splitlines() == [f"file: cannot write {out}: {reason}"]
+    assert blocker.read_text() == "" and list(folder.iterdir()) == []
+
+
+def test_train_json_stays_json_when_the_loss_is_not_a_number(write):
+    # outputs of about (1000 x)^64 overflow float32: the loss is infinite from the start, and a
+    # huge learning rate makes the run diverge in its first epoch too
+    nodes = [{"id": "h", "type": "Linear", "params": {"out_features": 1}}]
+    for i in range(16):
+        nodes.append({"id": f"n{i}", "type": "Add" if i < 10 else "Multiply", "inputs": [nodes[-1]["id"]] * 2})
+    raw = experiment(nodes, data={"dataset": "plane", "n_samples": 200},
+                     training={"loss": "mse", "optimizer": "sgd", "lr": 100.0, "epochs": 3})
+
+    def refuse(name):
+        raise AssertionError(f"{name} is not JSON")
+
+    result = run("train", write(raw), "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Try a lower learning rate" in result.stderr
+    final = json.loads(result.stdout.splitlines()[-1], parse_constant=refuse)
+    assert final["train_loss"] is None and final["test_loss"] is None and final["epochs"] == 0
