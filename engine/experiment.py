@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.budget import run_problems
 from engine.data import DataInfo, check_data
 from engine.errors import Problem, SpecError
 from engine.expect import check_expect, check_family
@@ -67,7 +68,7 @@ def read_file(path: str | Path) -> Any:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise SpecError(Problem("file", f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB"))
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is no JSON, but harmless
     except SpecError:
         raise
     except FileNotFoundError:
@@ -112,7 +113,7 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     problems += check_family(raw.get("family")) + check_expect(raw.get("expect"))
     data = info = training = None
     if raw.get("data") is not None:
-        data, info, data_problems = check_data(raw["data"])
+        data, info, data_problems = check_data(raw["data"], limits)
         problems += data_problems
     if raw.get("training") is not None:
         training, training_problems = check_training(raw["training"])
@@ -128,7 +129,9 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     if info is not None:
         loss = resolve_loss(training["loss"] if training else "auto", info, analysis.nodes[spec.output].output_shape)
         output = analysis.nodes[spec.output].output_shape
-        problems += fit_problems(info, spec.input_shape, spec.input_dtype, output, loss)
+        problems += fit_problems(info, spec.input_shape, spec.input_dtype, output, loss, spec.node(spec.output))
+        if training is not None and not problems:
+            problems += run_problems(analysis, info, data, training, limits or Limits())
         if problems:
             return None, problems
     experiment = Experiment(

@@ -23,11 +23,15 @@ FLOAT_BYTES = 4
 
 @dataclass(frozen=True)
 class Limits:
-    """Largest model the engine will build. Defaults can be changed with environment variables."""
+    """What the engine will build, make and read. Defaults can be changed with environment
+    variables; a server serving visitors uses `engine.web.WEB_LIMITS`."""
 
     max_params: int = env_int("NEUROLOOM_MAX_PARAMS", 50_000_000)
     max_activation_bytes: int = env_int("NEUROLOOM_MAX_ACTIVATION_BYTES", 4 * 2**30)
-    batch_size: int = 32
+    batch_size: int = 32  # for the model alone; with data and training, the real batch counts
+    max_run_bytes: int = env_int("NEUROLOOM_MAX_RUN_BYTES", 16 * 2**30)  # a training's estimated peak
+    max_data_bytes: int = env_int("NEUROLOOM_MAX_DATA_BYTES", 4 * 2**30)  # a dataset while it is made
+    read_paths: bool = True  # the command line and the API read files their user names; a server never
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 from engine.data import digits, planar, sequences, table  # noqa: F401  (register the datasets)
 from engine.data.base import DATASETS, Config, DataInfo, Dataset
+from engine.data.cache import SizedCache
 from engine.data.table import DataProblem
 from engine.errors import Problem
 from engine.params import ParamError
+from engine.settings import env_int
+from engine.shapes import Limits
 from engine.spec import suggest
 
 __all__ = ["DATASETS", "DataInfo", "DataProblem", "Dataset", "check_data", "make_dataset"]
 
 
-def check_data(raw: Any) -> tuple[Config | None, DataInfo | None, list[Problem]]:
+NO_PATHS = ("this experiment reads a file from the computer it was made on ('{field}'), and this page opens "
+            "no files by name; upload the CSV here instead")
+
+
+def check_data(raw: Any, limits: Limits | None = None) -> tuple[Config | None, DataInfo | None, list[Problem]]:
     """Validate a data section: returns the config with every default filled in, its description
-    and the problems found (all of them). Never raises."""
+    and the problems found (all of them). Never raises. Under `limits` that do not read paths, a
+    section naming a file is refused before anything is opened."""
+    from engine.budget import data_problems
+
+    limits = limits or Limits()
     if not isinstance(raw, dict):
         return None, None, [Problem("data", '"data" must be an object such as {"dataset": "circle"}')]
     name = raw.get("dataset")
@@ -35,6 +45,9 @@ def check_data(raw: Any) -> tuple[Config | None, DataInfo | None, list[Problem]]
     config: Config = {"dataset": name}
     for key, value in raw.items():
         if key == "dataset":
+            continue
+        if key in kind.file_fields and value is not None and not limits.read_paths:
+            problems.append(Problem("data", NO_PATHS.format(field=key), field=key))
             continue
         if key not in schema:
             problems.append(
@@ -61,17 +74,24 @@ def check_data(raw: Any) -> tuple[Config | None, DataInfo | None, list[Problem]]
     if problems:
         return None, None, problems
     try:
-        return config, kind.describe(config), []
+        info = kind.describe(config)
     except DataProblem as err:
         return None, None, [Problem("data", str(err))]
+    too_big = data_problems(info, config, limits)
+    return (None, None, too_big) if too_big else (config, info, [])
 
 
 def make_dataset(config: Config) -> Dataset:
-    """Generate the data of a checked config; the same config always gives the same data."""
-    return _generate(json.dumps(config, sort_keys=True))
+    """Generate the data of a checked config; the same config always gives the same data. Made
+    datasets are kept while they fit the cache's bytes (NEUROLOOM_DATA_CACHE_BYTES)."""
+    key = json.dumps(config, sort_keys=True)
+    return _made.get(key, lambda: DATASETS[config["dataset"]].generate(json.loads(key)))
 
 
-@functools.lru_cache(maxsize=16)
-def _generate(key: str) -> Dataset:
-    config = json.loads(key)
-    return DATASETS[config["dataset"]].generate(config)
+def dataset_bytes(dataset: Dataset) -> int:
+    arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test,
+              dataset.points_train, dataset.points_test, *dataset.extra.values())
+    return sum(a.nbytes for a in arrays if hasattr(a, "nbytes"))
+
+
+_made: SizedCache[Dataset] = SizedCache(env_int("NEUROLOOM_DATA_CACHE_BYTES", 256 * 2**20), dataset_bytes)

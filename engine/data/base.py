@@ -40,6 +40,7 @@ class DataInfo:
     kind: str = "planar"  # planar, image, series, tokens or table: picks the page's pictures
     features: tuple[str, ...] = ()
     domain: tuple[float, float] | None = None  # planar: the square the points lie in
+    rows: int | None = None  # a table's rows (generated data has n_samples instead)
 
     @property
     def is_classification(self) -> bool:
@@ -75,6 +76,8 @@ class DatasetType:
     # For exported scripts: the functions whose source makes the arrays, and the call (with the
     # config named DATA) that returns them as (inputs, targets, train indices, test indices).
     export: tuple[tuple[Callable, ...], str] | None = None
+    for_export: Callable[[Config], Config] | None = None  # the config as an exported script needs it
+    file_fields: tuple[str, ...] = ()  # fields naming a file to open: refused where paths are not read
 
     def schema(self) -> dict[str, Param]:
         return {**SHARED_FIELDS, **self.fields}

@@ -7,7 +7,7 @@ half-loaded. Features are standardized with the training rows' mean and spread.
 from __future__ import annotations
 
 import csv
-import functools
+import io
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
+from engine.data.cache import SizedCache
 from engine.data.csv_plain import read_csv_plain
+from engine.data.uploads import KEEP_HOURS, STORE, digest
 from engine.params import Choice, Text
 from engine.settings import env_int
 
@@ -38,65 +40,150 @@ class Table:
     class_names: tuple[str, ...]
 
 
+SOURCES = ("path", "text", "sha256")  # the table: a file named by its user, the CSV itself, an upload
+MIN_ROWS = 10  # fewer leave too little to train on and to test on
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+_tables: SizedCache[Table] = SizedCache(
+    env_int("NEUROLOOM_CSV_CACHE_BYTES", 256 * 2**20),
+    lambda t: t.features.nbytes + t.target.nbytes,
+)
+
+
 def read_table(config: Config) -> Table:
-    path = Path(config["path"])
+    name, content = _content(config)
+    key = (digest(content), config["target"], config["task"])
+    return _tables.get(key, lambda: _parse(name, content, config["target"], config["task"]))
+
+
+def _content(config: Config) -> tuple[str, bytes]:
+    """The table's bytes, and how messages name it. Only `path` opens a file, and only the
+    command line and the Python API accept it (see `Limits.read_paths`)."""
+    given = [s for s in SOURCES if config.get(s) is not None]
+    if len(given) != 1:
+        raise DataProblem(
+            "give the table one way: 'text' (the CSV itself), 'sha256' (a CSV uploaded to the page) "
+            "or 'path' (a file, from the command line)" + (f", not {' and '.join(given)}" if given else "")
+        )
+    if given == ["path"]:
+        return _file_content(Path(config["path"]))
+    if given == ["text"]:
+        name, content = "the CSV", config["text"].encode("utf-8", errors="replace")
+    else:
+        name, content = "the uploaded CSV", STORE.get(config["sha256"])
+        if content is None:
+            raise DataProblem(
+                f"the uploaded CSV of this experiment (sha256 {config['sha256'][:12]}...) is not on this server "
+                f"(uploads are kept {KEEP_HOURS} hours after their last use); upload the CSV again"
+            )
+    if len(content) > MAX_BYTES:
+        raise DataProblem(f"{name} is {len(content) / 2**20:.1f} MiB, over the limit of {MAX_BYTES / 2**20:.0f} MiB")
+    return name, content
+
+
+def _file_content(path: Path) -> tuple[str, bytes]:
     try:
         stat = path.stat()
+        if path.is_dir():
+            raise DataProblem(f"{path} is a folder, not a CSV file")
+        if stat.st_size > MAX_BYTES:
+            raise DataProblem(
+                f"{path} is {stat.st_size / 2**20:.1f} MiB, over the limit of {MAX_BYTES / 2**20:.0f} MiB"
+            )
+        return str(path), path.read_bytes()
     except FileNotFoundError:
         raise DataProblem(f"the CSV file {path} does not exist") from None
     except OSError as err:
         raise DataProblem(f"cannot read the CSV file {path}: {err.strerror or err}") from None
-    if path.is_dir():
-        raise DataProblem(f"{path} is a folder, not a CSV file")
-    if stat.st_size > MAX_BYTES:
-        raise DataProblem(f"{path} is {stat.st_size / 2**20:.1f} MiB, over the limit of {MAX_BYTES / 2**20:.0f} MiB")
-    return _parse(str(path), stat.st_mtime_ns, stat.st_size, config["target"], config["task"])
 
 
-@functools.lru_cache(maxsize=8)
-def _parse(path: str, mtime: int, size: int, target: str, task: str) -> Table:
-    """Read and check the file once per version of it (keyed by its time and size)."""
+def check_upload(content: bytes) -> list[str]:
+    """What is wrong with an uploaded CSV before it is kept, whatever its target column will be
+    (an empty list: it can be kept)."""
+    if len(content) > MAX_BYTES:
+        return [f"the file is {len(content) / 2**20:.1f} MiB, over the limit of {MAX_BYTES / 2**20:.0f} MiB"]
+    try:
+        frame = _frame("the file", content)
+        _enough_rows("the file", frame)
+    except DataProblem as err:
+        return [str(err)]
+    return [] if len(frame.columns) >= 2 else ["the file has one column; it needs feature columns and a target column"]
+
+
+def columns_of(content: bytes) -> list[str]:
+    """The header's names of a table's content ([] when it has none that can be read)."""
+    try:
+        return _header(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, StopIteration, csv.Error):
+        return []
+
+
+def _frame(name: str, content: bytes):
+    """The table as text cells under its header's names, every malformed table refused."""
     import pandas as pd  # slow to import: only when a CSV is read
 
+    try:
+        text = content.decode("utf-8-sig")  # a byte-order mark is not part of the first name
+    except UnicodeDecodeError:
+        raise DataProblem(f"{name} is not a text CSV file (it is not UTF-8)") from None
+    if "\0" in text:
+        raise DataProblem(f"{name} is not a text CSV file (it holds NUL bytes)")
     try:
         with warnings.catch_warnings():
             # A row longer than the header is an error here, not a silently dropped value.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-                path,
+                io.StringIO(text),
                 dtype=str,
                 keep_default_na=False,
                 skipinitialspace=True,
                 nrows=MAX_ROWS + 1,
-                encoding="utf-8",
                 index_col=False,
             )
-    except UnicodeDecodeError:
-        raise DataProblem(f"{path} is not a text CSV file (it is not UTF-8)") from None
     except pd.errors.EmptyDataError:
-        raise DataProblem(f"{path} is empty; it needs a header row and data rows") from None
+        raise DataProblem(f"{name} is empty; it needs a header row and data rows") from None
     except pd.errors.ParserWarning:
-        raise DataProblem(f"{path} has a row with more values than its header has columns") from None
+        raise DataProblem(f"{name} has a row with more values than its header has columns") from None
     except (pd.errors.ParserError, ValueError) as err:
-        raise DataProblem(f"{path} is not a valid CSV file: {str(err).strip().splitlines()[-1]}") from None
-    header = _header(path)
+        raise DataProblem(f"{name} is not a valid CSV file: {str(err).strip().splitlines()[-1]}") from None
+    header = _header(text)
     if len(set(header)) != len(header):
-        raise DataProblem(f"{path} repeats a column name in its header; column names must be unique")
+        raise DataProblem(f"{name} repeats a column name in its header; column names must be unique")
     frame.columns = header
     if len(frame) == 0:
-        raise DataProblem(f"{path} has a header but no data rows")
+        raise DataProblem(f"{name} has a header but no data rows")
     if len(frame) > MAX_ROWS:
-        raise DataProblem(f"{path} has more than {MAX_ROWS:,} rows, over the limit; use a sample of it")
+        raise DataProblem(f"{name} has more than {MAX_ROWS:,} rows, over the limit; use a sample of it")
     if len(frame.columns) > MAX_COLUMNS:
-        raise DataProblem(f"{path} has {len(frame.columns)} columns, over the limit of {MAX_COLUMNS}")
+        raise DataProblem(f"{name} has {len(frame.columns)} columns, over the limit of {MAX_COLUMNS}")
+    return frame
+
+
+def _parse(name: str, content: bytes, target: str, task: str) -> Table:
+    """Read and check a table's content (once per content, target and task: see `read_table`)."""
+    frame = _frame(name, content)
+    table = _table(name, frame, target, task)
+    _enough_rows(name, frame)  # after the checks of each cell: a small file's first problem may be there
+    return table
+
+
+def _enough_rows(name: str, frame) -> None:
+    if len(frame) < MIN_ROWS:
+        raise DataProblem(
+            f"{name} has {len(frame)} data rows; it needs at least {MIN_ROWS}, some to train on and some to test on"
+        )
+
+
+def _table(name: str, frame, target: str, task: str) -> Table:
+    import pandas as pd
+
     if target not in frame.columns:
         raise DataProblem(
-            f"the CSV file has no column '{target}' (its columns: {', '.join(frame.columns)}); "
+            f"{name} has no column '{target}' (its columns: {', '.join(frame.columns)}); "
             "set data.target to the column to predict"
         )
     feature_columns = [c for c in frame.columns if c != target]
     if not feature_columns:
-        raise DataProblem("the CSV file has only the target column; it needs at least one feature column")
+        raise DataProblem(f"{name} has only the target column; it needs at least one feature column")
     features = np.empty((len(frame), len(feature_columns)), dtype=np.float32)
     for j, column in enumerate(feature_columns):
         features[:, j] = _numeric(frame[column], column)
@@ -123,10 +210,9 @@ def _parse(path: str, mtime: int, size: int, target: str, task: str) -> Table:
     return Table(features, ids, tuple(feature_columns), task, tuple(names))
 
 
-def _header(path: str) -> list[str]:
+def _header(text: str) -> list[str]:
     """The header's names as written (pandas would rename a repeated one to 'x.1')."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        return [name.strip() for name in next(csv.reader(handle))]
+    return [name.strip() for name in next(csv.reader(io.StringIO(text, newline="")))]
 
 
 def _numeric(column, name: str) -> np.ndarray:
@@ -139,6 +225,13 @@ def _numeric(column, name: str) -> np.ndarray:
         raw = column.iloc[row - 1]
         what = "is missing" if raw.strip() in ("", "nan", "NaN", "NA") else f"is not a number ({raw!r})"
         raise DataProblem(f"column '{name}' {what} in row {row} (line {row + 1} of the file)")
+    huge = values.abs() > FLOAT32_MAX  # float32 would make them infinite, and the run "diverge"
+    if huge.any():
+        row = _first(huge)
+        raise DataProblem(
+            f"column '{name}' holds {column.iloc[row - 1].strip()} in row {row} (line {row + 1} of the file), "
+            f"beyond the largest number a model computes with ({FLOAT32_MAX:.3g}); rescale the column"
+        )
     return values.to_numpy(dtype=np.float64)
 
 
@@ -155,6 +248,14 @@ def _first(mask) -> int:
     return int(np.flatnonzero(mask.to_numpy())[0]) + 1
 
 
+def inline(config: Config) -> Config:
+    """The config with an upload's content written in (`text`), for a script that runs anywhere."""
+    if config.get("sha256") is None:
+        return config
+    _, content = _content(config)
+    return {**config, "sha256": None, "text": content.decode("utf-8-sig")}
+
+
 def describe(config: Config) -> DataInfo:
     table = read_table(config)
     return DataInfo(
@@ -165,6 +266,7 @@ def describe(config: Config) -> DataInfo:
         class_names=table.class_names,
         kind="table",
         features=table.columns,
+        rows=len(table.features),
     )
 
 
@@ -200,7 +302,9 @@ register(
         "csv",
         "Your own table: numeric feature columns and a target column (numbers or class names).",
         {
-            "path": Text(help="the CSV file (header row, comma separated)"),
+            "text": Text(default=None, help="the CSV itself: a header row, then comma-separated rows"),
+            "sha256": Text(default=None, help="a CSV uploaded to the page, named by the SHA-256 of its bytes"),
+            "path": Text(default=None, help="a CSV file (command line and Python API only; the page never opens one)"),
             "target": Text(help="the column to predict"),
             "task": Choice(
                 default="auto",
@@ -211,7 +315,8 @@ register(
         describe,
         generate,
         defaults={"n_samples": None},
-        export=((read_csv_plain, table_arrays),
-                "table_arrays(DATA, *read_csv_plain(DATA['path'], DATA['target'], CLASS_NAMES))"),
+        export=((read_csv_plain, table_arrays), "table_arrays(DATA, *read_csv_plain(DATA, CLASS_NAMES))"),
+        file_fields=("path",),
+        for_export=inline,
     )
 )

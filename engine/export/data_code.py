@@ -20,6 +20,8 @@ def data_source(experiment) -> str:
         raise SpecError(Problem("data", f"the {kind.name} dataset cannot be exported as code yet; "
                                         "export the model (onnx, pt2) or the experiment (spec) instead"))
     roots, call = kind.export
+    if kind.for_export is not None:  # e.g. an upload's content written in: the script runs anywhere
+        config = kind.for_export(config)
     body = [f"    inputs, targets, train, test = {call}"]
     if info.kind == "planar":
         body += ["    x, y = inputs[:, 0], inputs[:, 1]  # the raw point; the model sees these features:",

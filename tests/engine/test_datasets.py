@@ -120,7 +120,7 @@ def test_digits_ship_with_scikit_learn():
         ({"dataset": "circle", "train_fraction": 1}, "data: train_fraction must be a number in [0.1, 0.9]"),
         ({"dataset": "circle", "features": ["x3"]}, "data: features must be a non-empty list of distinct names"),
         ({"dataset": "circle", "colour": 1}, "data: the circle dataset has no field 'colour'"),
-        ({"dataset": "csv", "target": "y"}, "data: the csv dataset needs 'path'"),
+        ({"dataset": "csv", "target": "y"}, "data: give the table one way: 'text' (the CSV itself)"),
         ("circle", 'data: "data" must be an object'),
     ],
 )

@@ -1,0 +1,95 @@
+"""Memory is bounded before it is allocated: from the real batch size, the evaluation chunk,
+the dataset's size and the model's parameters and optimizer state."""
+
+from __future__ import annotations
+
+import json
+import resource
+from pathlib import Path
+
+import pytest
+
+from engine import Limits
+from engine.data import _made, check_data, make_dataset
+from engine.experiment import check_experiment
+from engine.web import WEB_LIMITS
+
+PRESETS = sorted(Path("presets").glob("*.json"))
+
+
+def experiment(width: int = 8, n_samples: int = 200, batch_size=10, optimizer: str = "adam") -> dict:
+    return {
+        "format": "neuroloom/1",
+        "model": {"input": {"shape": [2]}, "nodes": [
+            {"id": "wide", "type": "Linear", "params": {"out_features": width}},
+            {"id": "act", "type": "Tanh"},
+            {"id": "out", "type": "Linear", "params": {"out_features": 1}}]},
+        "data": {"dataset": "circle", "n_samples": n_samples},
+        "training": {"loss": "bce", "optimizer": optimizer, "batch_size": batch_size},
+    }
+
+
+def lines(raw: dict, limits: Limits = WEB_LIMITS) -> list[str]:
+    return [str(p) for p in check_experiment(raw, limits)[1]]
+
+
+@pytest.mark.parametrize("path", PRESETS, ids=lambda p: p.stem)
+def test_every_preset_fits_a_web_server(path):
+    assert lines(json.loads(path.read_text())) == []
+
+
+def test_the_short_link_that_asked_for_16_gb_is_refused_without_allocating():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (line,) = lines(experiment(width=1_000_000, n_samples=200_000))
+    assert line.startswith("node 'wide': a run would take about") and "over the limit of 2.0 GiB" in line
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000  # KiB: nothing near the run's size
+
+
+def test_a_full_batch_names_the_batch_size():
+    (line,) = lines(experiment(width=2000, n_samples=200_000, batch_size="full"))
+    assert line.startswith('training: a run would take about') and 'batch_size "full" (100,000 samples)' in line
+    assert "use a smaller batch_size" in line
+    # the same with gradient descent, which always takes the whole set
+    (line,) = lines(experiment(width=2000, n_samples=200_000, optimizer="gd"))
+    assert 'batch_size "full"' in line
+
+
+def test_parameters_and_optimizer_state_count():
+    raw = {
+        "format": "neuroloom/1",
+        "model": {"input": {"shape": [1, 8, 8]}, "nodes": [
+            {"id": "flat", "type": "Flatten"},
+            {"id": "h1", "type": "Linear", "params": {"out_features": 4000}},
+            {"id": "h2", "type": "Linear", "params": {"out_features": 4000}},
+            {"id": "out", "type": "Linear", "params": {"out_features": 10}}]},
+        "data": {"dataset": "digits"},
+        "training": {"optimizer": "adam"},
+    }
+    limits = Limits(max_run_bytes=200 * 2**20)
+    (line,) = lines(raw, limits)  # 16.3 M parameters, their gradients and Adam's two states: 261 MB
+    assert line.startswith("model: a run would take") and "optimizer state" in line
+    raw["training"]["optimizer"] = "sgd"  # no optimizer state without momentum: 130 MB
+    assert lines(raw, limits) == []
+
+
+def test_the_largest_dataset_is_refused_in_the_data_section():
+    raw = {"dataset": "reverse", "n_samples": 200_000, "seq_len": 512, "vocab": 1000}
+    config, _, problems = check_data(raw, WEB_LIMITS)
+    (problem,) = problems
+    assert config is None and problem.field == "n_samples" and "over the limit of 256.0 MiB" in str(problem)
+    assert check_data(raw)[2] != []  # the command line has a limit too, only higher
+
+
+def test_limits_are_settings():
+    raw = experiment(width=64, n_samples=20_000, batch_size="full")
+    assert lines(raw) == []
+    assert lines(raw, Limits(max_run_bytes=10 * 2**20))[0].startswith("training:")
+
+
+def test_made_datasets_are_kept_by_bytes_not_count(monkeypatch):
+    monkeypatch.setattr(_made, "max_bytes", 2 * 2**20)
+    _made.clear()
+    for seed in range(20):
+        make_dataset(check_data({"dataset": "circle", "n_samples": 20_000, "seed": seed})[0])
+        assert _made.bytes <= 2 * 2**20
+    assert _made.bytes > 0
