@@ -4,8 +4,7 @@ preview of the points before training. Returns an edited data section or None.""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
+import zlib
 from typing import Any
 
 import streamlit as st
@@ -15,6 +14,9 @@ from components.memo import remembered
 from components.param_widgets import widget
 from engine.data import DATASETS, check_data, make_dataset
 from engine.data.planar import FEATURE_LABELS
+from engine.data.table import SOURCES, check_upload, columns_of
+from engine.data.uploads import STORE, digest
+from engine.web import INLINE_CSV_BYTES, UPLOAD_MAX_BYTES, WEB_LIMITS
 
 FAMILIES = {
     "2-D classes": ("circle", "xor", "gaussian", "spiral", "moons", "blobs", "spiral_multi"),
@@ -42,12 +44,15 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
     st.caption(kind.explain)
     edited = dict(data)
     schema = kind.schema()
+    columns: list[str] = []
     if name == "csv":
-        uploaded = _upload(key)
-        if uploaded:
-            edited["path"] = uploaded
+        source, columns = _upload(key, data)
+        if source:
+            edited = {**{k: v for k, v in data.items() if k not in SOURCES}, **source}
+            if data.get("target") not in columns:
+                edited["target"] = columns[-1]  # most tables end with what they describe
     for field, param in schema.items():
-        if field in ("seed", "path") or (field == "n_samples" and name == "csv"):
+        if field in ("seed", *SOURCES) or (field == "n_samples" and name == "csv"):
             continue
         current = data.get(field, None if param.required else kind.default_of(field))
         if field == "features":
@@ -55,6 +60,9 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
             picked = st.pills("features", labels, selection_mode="multi", key=f"{key}_features",
                               default=[FEATURE_LABELS[f] for f in current], help=param.help)
             value = [f for f in param.choices if FEATURE_LABELS[f] in (picked or [])]
+        elif field == "target" and columns:
+            value = st.selectbox("target", columns, index=columns.index(current) if current in columns else
+                                 len(columns) - 1, key=f"{key}_target", help=param.help)
         elif field in ("noise", "train_fraction"):
             value = st.slider(field.replace("_", " "), param.low, param.high, float(current), step=0.05,
                               key=f"{key}_{field}", help=param.help)
@@ -66,7 +74,7 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
         edited["seed"] = int(data.get("seed", 0)) + 1
     if edited != data:
         return edited
-    config, info, problems = check_data(data)
+    config, info, problems = check_data(data, WEB_LIMITS)
     for problem in problems:
         st.error(str(problem))
     if config is not None:
@@ -78,12 +86,32 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
     return None
 
 
-def _upload(key: str) -> str | None:
-    file = st.file_uploader("CSV file", type=["csv"], key=f"{key}_upload",
-                            help="a header row, numeric feature columns and a target column")
+def _upload(key: str, data: dict[str, Any]) -> tuple[dict[str, str] | None, list[str]]:
+    """The table a visitor uploads, as content: small ones travel in the experiment (and so in
+    its link), larger ones are kept by the server under their SHA-256 once checked. Returns the
+    new source fields (None: unchanged) and the table's columns."""
+    file = st.file_uploader("CSV file", type=["csv"], key=f"{key}_upload", max_upload_size=max(1, UPLOAD_MAX_BYTES // 2**20),
+                            help="a header row, numeric feature columns and a target column; "
+                                 "small tables travel inside the link")
+    current = _current_content(data)
     if file is None:
-        return None
-    folder = st.session_state.setdefault("data_upload_dir", tempfile.mkdtemp(prefix="neuroloom-"))
-    path = Path(folder) / Path(file.name).name
-    path.write_bytes(file.getvalue())
-    return str(path)
+        return None, columns_of(current) if current else []
+    content = file.getvalue()
+    if current is not None and digest(content) == digest(current):
+        return None, columns_of(current)
+    problems = check_upload(content)
+    if problems:  # nothing is kept of a file that cannot be used
+        st.error(f"{file.name} cannot be used: {problems[0]}")
+        return None, columns_of(current) if current else []
+    if len(zlib.compress(content)) <= INLINE_CSV_BYTES:
+        return {"text": content.decode("utf-8-sig")}, columns_of(content)
+    return {"sha256": STORE.put(content)}, columns_of(content)
+
+
+def _current_content(data: dict[str, Any]) -> bytes | None:
+    """The table the data section holds as content (never a path's file)."""
+    if isinstance(data.get("text"), str):
+        return data["text"].encode("utf-8")
+    if isinstance(data.get("sha256"), str):
+        return STORE.get(data["sha256"])
+    return None

@@ -21,7 +21,6 @@ from components import (
 from components.guard import guard
 from components.memo import remembered
 from engine import analyze
-from engine.experiment import check_experiment
 from engine.share import encode
 from engine.training.config import FIELDS
 
@@ -44,7 +43,7 @@ def show() -> None:
 
     analysis = remembered("analysis", json.dumps(raw.get("model"), sort_keys=True, default=repr),
                           lambda: analyze(raw.get("model")))
-    experiment, problems = check_experiment(raw)
+    experiment, problems = workspace.check(raw)
     data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
     with run_column:  # filled first: Train or Pause shows there before the rest is drawn again
         st.subheader("Train and watch")
@@ -132,7 +131,7 @@ LIVE_RATE = training_panel.LiveRate(current=_rate_now, changed=_rate_set)
 @fragments.part(EXPORT)
 def _export() -> None:
     raw = workspace.current()
-    experiment, _ = check_experiment(raw)
+    experiment, _ = workspace.check(raw)
     with guard("export"):
         export_panel.show(experiment, run_panel.current(raw), raw)
 
@@ -156,5 +155,6 @@ def _header(hidden: set[str]) -> None:
     redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=_whole_page, args=(workspace.redo,))
     if "text" not in hidden:
         st.caption("Build a neural network, watch it learn, take the code with you.")
-        if raw.get("title"):
-            st.markdown(f"**{raw['title']}**" + (f" · {raw['description']}" if raw.get("description") else ""))
+        if raw.get("title") or raw.get("description"):
+            # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
+            st.text(" · ".join(str(raw[k]) for k in ("title", "description") if raw.get(k)))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import fragments, live_feed, live_reading, live_view
 from engine import Experiment
+from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
 
@@ -21,6 +22,7 @@ POLL_SECONDS = 0.5  # the page's live part (status, charts) twice a second; the 
 POLL_SECONDS_UNFED = 0.16  # without the live feed's route, the numbers come with the page's runs
 CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
+WEB_RUNS = RunLimits.for_web()
 warm_up()  # once per server, when the page is first imported
 
 
@@ -78,7 +80,8 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
 def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     """A trainer in its own process: training and this page never wait on each other."""
     log = RUNS / time.strftime("%Y%m%d-%H%M%S") if st.session_state.get("run_tensorboard") else None
-    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log)
+    # its process starts on the first Train, under the server's limits on epochs, time and memory
+    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS)
 
 
 def follow_rate(raw: dict[str, Any]) -> None:

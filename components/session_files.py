@@ -10,52 +10,22 @@ Give each server machine its own root: a sweep can only see the processes of its
 
 from __future__ import annotations
 
-import contextlib
-import getpass
 import os
 import re
 import secrets
 import shutil
-import stat
 import sys
-import tempfile
 import threading
-from functools import cache
 from pathlib import Path
 
 import streamlit as st
 
+from engine.data.uploads import STORE
+from engine.state import state_dir as root
+
 PREFIX = "session-"
 _NAME = re.compile(rf"{PREFIX}(\d+)-(\d+)-[0-9a-f]+")
 _lock = threading.Lock()  # a session's page runs and its release may come from different threads
-
-
-@cache
-def root() -> Path:
-    """The folder that holds every session's folder (made if missing)."""
-    configured = os.environ.get("NEUROLOOM_STATE_DIR")
-    if configured:
-        folder = Path(configured).expanduser().resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        return folder
-    folder = Path(tempfile.gettempdir()) / f"neuroloom-{_user()}"
-    with contextlib.suppress(FileExistsError):
-        folder.mkdir(mode=0o700)
-    # The shared temporary folder is open to every user: use this name only if it is a real
-    # folder of ours, not a link or a folder someone else made first
-    info = folder.lstat()
-    ours = not hasattr(os, "getuid") or info.st_uid == os.getuid()
-    if stat.S_ISDIR(info.st_mode) and ours:
-        return folder
-    private = Path(tempfile.mkdtemp(prefix="neuroloom-"))
-    print(f"neuroloom: {folder} is not a folder of this user; keeping session files in {private}", file=sys.stderr)
-    return private
-
-
-def _user() -> str:
-    if hasattr(os, "getuid"):
-        return str(os.getuid())
-    return re.sub(r"[^A-Za-z0-9_.]", "_", getpass.getuser())
 
 
 def _start_ticks(pid: int) -> int | None:
@@ -133,5 +103,6 @@ def sweep_stale(under: Path | None = None) -> list[Path]:
 
 try:
     sweep_stale()
+    STORE.sweep()  # expired uploads go when a server starts, as well as whenever one is kept
 except OSError as err:  # an unusable root must not stop the page; exports say so when they need it
     print(f"neuroloom: could not sweep old session files: {err}", file=sys.stderr)

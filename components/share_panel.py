@@ -4,13 +4,15 @@ Returns an uploaded experiment to load, or None (a bad upload shows its problems
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from components import workspace
 from engine import SpecError
-from engine.experiment import check_experiment, parse_text
+from engine.experiment import MAX_FILE_BYTES, parse_text
 from engine.share import encode
 
 
@@ -24,18 +26,19 @@ def link(raw: dict[str, Any], flags: dict[str, str]) -> str:
 def show(raw: dict[str, Any], flags: dict[str, str], version: str) -> dict[str, Any] | None:
     st.caption("Copy link (the whole setup is in it):")
     st.code(link(raw, flags), language=None, wrap_lines=True)
-    name = (raw.get("title") or "experiment").strip().lower().replace(" ", "_")[:40] or "experiment"
+    name = "_".join(re.findall(r"[a-z0-9]+", str(raw.get("title") or "").lower()))[:40] or "experiment"
     st.download_button("Download experiment (.json)", json.dumps(raw, indent=2), file_name=f"{name}.json",
                        mime="application/json", key="share_download")
-    file = st.file_uploader("Open an experiment file", type=["json"], key=f"share_upload_{version}")
+    file = st.file_uploader("Open an experiment file", type=["json"], key=f"share_upload_{version}",
+                            max_upload_size=MAX_FILE_BYTES // 2**20)
     if file is None:
         return None
     try:
-        loaded = parse_text(file.getvalue().decode("utf-8", errors="replace"), file.name)
+        loaded = parse_text(file.getvalue().decode("utf-8-sig", errors="replace"), file.name)
     except SpecError as err:
         st.error("This file cannot be opened; your current work is kept.\n\n" + "\n".join(f"- {p}" for p in err.lines()))
         return None
-    _, problems = check_experiment(loaded)
+    _, problems = workspace.check(loaded)
     if not isinstance(loaded, dict) or any(p.section == "file" for p in problems):
         st.error("This is not a NeuroLoom experiment; your current work is kept.\n\n"
                  + "\n".join(f"- {p}" for p in problems))

@@ -14,8 +14,11 @@ from typing import Any
 
 import streamlit as st
 
-from engine import SpecError
+from engine import Experiment as Checked
+from engine import Problem, SpecError
+from engine.experiment import check_experiment
 from engine.share import decode
+from engine.web import WEB_LIMITS
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 DEFAULT_PRESET = PRESETS / "playground.json"
@@ -43,6 +46,15 @@ def start() -> list[str]:
     st.session_state.workspace_redo = []
     st.session_state.workspace_version = 0
     return problems
+
+
+def check(raw: Experiment) -> tuple[Checked | None, list[Problem]]:
+    """An experiment as this page runs it: checked under the server's limits (a link or a file is
+    anybody's: no paths are opened, sizes are bounded), with the default training settings when
+    it has data but no training section (valid in a file that describes a model and its data)."""
+    if isinstance(raw, dict) and raw.get("training") is None and raw.get("data") is not None:
+        raw = {**raw, "training": {}}
+    return check_experiment(raw, WEB_LIMITS)
 
 
 def current() -> Experiment:

@@ -133,13 +133,48 @@ def test_an_invalid_data_section_shows_its_problems_instead_of_a_preview():
 
 
 def test_a_bad_csv_upload_shows_the_row_at_fault():
+    rows = "x1,x2,y\n1,2,a\n3,oops,b\n" + "".join(f"{i},{i},{'ab'[i % 2]}\n" for i in range(10))
     app = start(data_page, {"dataset": "csv", "target": "y"})
-    app.file_uploader[0].set_value(("bad.csv", b"x1,x2,y\n1,2,a\n3,oops,b\n", "text/csv")).run()
+    app.file_uploader[0].set_value(("bad.csv", rows.encode(), "text/csv")).run()
     assert not app.exception, failure(app)
-    path = returned(app)[-1]["path"]
-    assert path.endswith("bad.csv")
+    data = returned(app)[-1]
+    assert data["text"] == rows and "path" not in data  # a small table travels inside the experiment
     assert any("column 'x2' is not a number ('oops') in row 2" in e.value for e in app.error), [e.value for e in app.error]
     assert not app.get("plotly_chart")
+
+
+def test_an_unusable_upload_is_refused_before_anything_is_kept(tmp_path, monkeypatch):
+    from engine.data import table
+    from engine.data.uploads import UploadStore
+
+    monkeypatch.setattr("components.data_panel.STORE", UploadStore(tmp_path))
+    app = start(data_page, {"dataset": "csv", "target": "y"})
+    app.file_uploader[0].set_value(("two.csv", b"x,y\n1,a\n2,b\n", "text/csv")).run()
+    assert not app.exception, failure(app)
+    assert returned(app) == [] and list(tmp_path.iterdir()) == []
+    assert any("two.csv cannot be used: the file has 2 data rows; it needs at least 10" in e.value for e in app.error)
+    app.file_uploader[0].set_value(("binary.csv", b"\xff\xfe\x00\x01" * 100, "text/csv")).run()
+    assert returned(app) == [] and list(tmp_path.iterdir()) == []
+    assert table.MIN_ROWS == 10
+
+
+def test_a_large_upload_is_kept_by_its_hash_and_picks_the_last_column(tmp_path, monkeypatch):
+    from engine.data import table
+    from engine.data.uploads import UploadStore, digest
+
+    store = UploadStore(tmp_path)
+    monkeypatch.setattr("components.data_panel.STORE", store)
+    monkeypatch.setattr(table, "STORE", store)
+    rng = np.random.default_rng(0)
+    content = ("a,b,kind\n" + "".join(f"{x:.6f},{y:.6f},{'ab'[int(x > 0)]}\n" for x, y in rng.normal(size=(3000, 2)))).encode()
+    app = start(data_page, {"dataset": "csv"})
+    app.file_uploader[0].set_value(("big.csv", content, "text/csv")).run()
+    assert not app.exception, failure(app)
+    data = returned(app)[-1]
+    assert data["sha256"] == digest(content) and "text" not in data and data["target"] == "kind"
+    assert (tmp_path / f"{digest(content)}.csv").read_bytes() == content
+    assert not app.error and figures(app)["data_preview"]
+    assert by_key(app.selectbox, "data_", "_target").options == ["a", "b", "kind"]
 
 
 def test_a_good_csv_upload_is_previewed():

@@ -1,0 +1,96 @@
+"""Links and uploaded files are anybody's: the page opens no path they name, shows their text as
+text, bounds what they would build, and runs a valid experiment that has no training section."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from engine.share import encode
+from tests.components.harness import by_key, start
+from tests.components.test_app import PLAYGROUND, open_page
+from tests.components.test_share_presets import share_page, upload
+
+SECRET = "DB_PASSWORD=hunter2-very-secret"
+
+
+@pytest.fixture
+def secret_file(tmp_path):
+    path = tmp_path / "server-secret.csv"
+    path.write_text(f"user,{SECRET}\n" + "".join(f"alice{i},{i}\n" for i in range(30)))
+    return path
+
+
+def csv_experiment(path) -> dict:
+    raw = copy.deepcopy(PLAYGROUND)
+    raw["data"] = {"dataset": "csv", "path": str(path), "target": "x"}
+    return raw
+
+
+def everything_shown(app) -> str:
+    """Every text the page put on screen (errors, captions, markdown, code, charts' JSON)."""
+    parts = [str(e.value) for kind in ("error", "warning", "info", "caption", "markdown", "text", "code")
+             for e in getattr(app, kind)]
+    parts += [json.dumps(c.proto.spec) if hasattr(c.proto, "spec") else str(c.proto) for c in app.get("plotly_chart")]
+    return "\n".join(parts)
+
+
+def test_a_link_with_a_path_shows_one_data_line_and_reads_nothing(secret_file):
+    app = open_page(e=encode(csv_experiment(secret_file)))
+    shown = everything_shown(app)
+    assert "this experiment reads a file from the computer it was made on" in shown
+    assert SECRET not in shown and "alice" not in shown and "hunter2" not in shown
+    assert by_key(app.button, "run_train").disabled
+
+
+def test_a_path_to_a_missing_file_says_exactly_the_same(secret_file, tmp_path):
+    present = open_page(e=encode(csv_experiment(secret_file)))
+    missing = open_page(e=encode(csv_experiment(tmp_path / "nothing-here.csv")))
+    folder = open_page(e=encode(csv_experiment(tmp_path)))
+
+    def data_lines(app):
+        return sorted(e.value for e in app.error if "data" in e.value) + \
+            sorted(w.value for w in app.warning if "data:" in w.value)
+
+    assert data_lines(present) == data_lines(missing) == data_lines(folder) != []
+
+
+def test_an_uploaded_experiment_with_a_path_reads_nothing(secret_file):
+    app = start(share_page, {})
+    upload(app, "shared.json", json.dumps(csv_experiment(secret_file)).encode())
+    shown = everything_shown(app)
+    assert SECRET not in shown
+    assert "1 problems to fix" in app.button[-1].label or "problem" in app.button[-1].label
+
+
+@pytest.mark.parametrize("text", [
+    "![](http://127.0.0.1:9/pixel.png)",
+    "[click me](http://example.invalid/)",
+    "<img src=x onerror=alert(1)>",
+    "**bold** _italic_ `code` $x^2$ :smile:",
+])
+def test_titles_and_descriptions_are_plain_text(text):
+    raw = {**copy.deepcopy(PLAYGROUND), "title": text, "description": text}
+    app = open_page(e=encode(raw))
+    assert f"{text} · {text}" in [t.value for t in app.text]
+    assert not any(text in m.value for m in app.markdown)
+
+
+def test_an_experiment_without_training_trains_with_the_defaults():
+    raw = {k: v for k, v in copy.deepcopy(PLAYGROUND).items() if k != "training"}
+    app = open_page(e=encode(raw))
+    assert not app.exception and not app.error
+    assert not by_key(app.button, "run_train").disabled
+
+
+def test_a_link_asking_for_16_gb_is_refused_before_anything_is_built():
+    raw = copy.deepcopy(PLAYGROUND)
+    raw["data"] = {"dataset": "circle", "n_samples": 200000}
+    raw["model"]["nodes"] = [{"id": "wide", "type": "Linear", "params": {"out_features": 1000000}},
+                             {"id": "out", "type": "Linear", "params": {"out_features": 1}}]
+    raw["model"].pop("output", None)
+    app = open_page(e=encode(raw))
+    assert by_key(app.button, "run_train").disabled
+    assert any("over the limit of 2.0 GiB" in w.value for w in app.warning), [w.value for w in app.warning]
