@@ -110,6 +110,8 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     for key in ("title", "description"):
         if not isinstance(raw.get(key, ""), str):
             problems.append(Problem("file", f'"{key}" must be text'))
+        elif not _encodable(raw.get(key, "")):  # JSON's "\ud800" escapes make text no file can hold
+            problems.append(Problem("file", f'"{key}" holds a lone surrogate (such as \\ud800), which is not text'))
     problems += check_family(raw.get("family")) + check_expect(raw.get("expect"))
     data = info = training = None
     if raw.get("data") is not None:
@@ -146,6 +148,14 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
         expect=raw.get("expect"),
     )
     return experiment, []
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def load_experiment(source: str | Path | dict, limits: Limits | None = None) -> Experiment:

@@ -88,3 +88,12 @@ def test_the_spec_export_keeps_the_text(tmp_path):
         path = export(load_experiment(xor_with(text, text[::-1])), "spec", tmp_path / f"spec_{i}.json")
         reloaded = load_experiment(path)  # through the file, as a user would
         assert (reloaded.title, reloaded.description) == (text, text[::-1]), repr(text)[:80]
+
+
+def test_a_lone_surrogate_in_the_title_is_a_file_problem_not_a_broken_script():
+    from engine.experiment import check_experiment
+
+    raw = json.loads('{"format": "neuroloom/1", "title": "a \\ud800 b", "model": {"input": {"shape": [2]}, '
+                     '"nodes": [{"id": "out", "type": "Linear", "params": {"out_features": 1}}]}}')
+    _, problems = check_experiment(raw)
+    assert [str(p) for p in problems] == ['file: "title" holds a lone surrogate (such as \\ud800), which is not text']
