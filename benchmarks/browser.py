@@ -3,6 +3,7 @@ Debian's Chromium driven by Playwright (it cannot download browsers on this netw
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -54,14 +55,23 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> No
 @contextmanager
 def serve_app(log: IO[str] | int = subprocess.DEVNULL) -> Iterator[str]:
     """Run the app on a free port; yields its URL and stops the server on exit."""
+    with serve_process(log) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(log: IO[str] | int = subprocess.DEVNULL, env: dict[str, str] | None = None
+                  ) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`serve_app` with settings added to the environment; yields the URL and the process."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                               env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(url, process)
-        yield url
+        yield url, process
     finally:
         process.terminate()
         try:

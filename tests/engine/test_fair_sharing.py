@@ -12,28 +12,19 @@ from engine.training.limits import GIB, RunLimits, in_words, out_of_memory
 from engine.training.slots import TrainingSlots
 from engine.training.trainer import FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Trainer
 from tests.conftest import experiment
+from tests.engine.test_slots import TIMEOUT_S, wait_for
 
 NODES = [
     {"id": "h1", "type": "Linear", "params": {"out_features": 8}},
     {"id": "a1", "type": "Tanh"},
     {"id": "out", "type": "Linear", "params": {"out_features": 1}},
 ]
-TIMEOUT_S = 20.0
 
 
 def make(epochs=1000, slots=None, limits=None) -> Trainer:
     raw = experiment(NODES, data={"dataset": "circle", "n_samples": 200},
                      training={"epochs": epochs, "batch_size": 10, "loss": "bce"})
     return Trainer(load_experiment(raw), device="cpu", slots=slots, limits=limits)
-
-
-def wait_for(condition, what="condition"):
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.005)
-    raise AssertionError(f"{what} not reached within {TIMEOUT_S} s")
 
 
 @pytest.fixture
