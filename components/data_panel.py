@@ -99,11 +99,12 @@ def _upload(key: str, data: dict[str, Any]) -> tuple[dict[str, str] | None, list
     content = file.getvalue()
     if current is not None and digest(content) == digest(current):
         return None, columns_of(current)
-    problems = check_upload(content)
+    problems = check_upload(content) if len(content) <= UPLOAD_MAX_BYTES else [
+        f"it is {len(content) / 2**20:.1f} MiB, over this server's limit of {UPLOAD_MAX_BYTES / 2**20:.0f} MiB"]
     if problems:  # nothing is kept of a file that cannot be used
         st.error(f"{file.name} cannot be used: {problems[0]}")
         return None, columns_of(current) if current else []
-    if len(zlib.compress(content)) <= INLINE_CSV_BYTES:
+    if len(content) <= 16 * INLINE_CSV_BYTES and len(zlib.compress(content)) <= INLINE_CSV_BYTES:
         return {"text": content.decode("utf-8-sig")}, columns_of(content)
     return {"sha256": STORE.put(content)}, columns_of(content)
 

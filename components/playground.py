@@ -81,7 +81,7 @@ def show() -> None:
                 with summary, guard("summary"):
                     model_summary.show(analysis)
 
-    with header:
+    with header, guard("header"):
         _header(hidden)
     with st.sidebar:
         with guard("presets"):

@@ -5,6 +5,7 @@ server-wide cap queues runs beyond it. Owns the session keys `run_*`."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ POLL_SECONDS_UNFED = 0.16  # without the live feed's route, the numbers come wit
 CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 WEB_RUNS = RunLimits.for_web()
+# Logs stay in the server's runs/ folder for a local user to read; a server for a class turns them off
+TENSORBOARD = os.environ.get("NEUROLOOM_TENSORBOARD", "on").strip().lower() != "off"
 warm_up()  # once per server, when the page is first imported
 
 
@@ -79,7 +82,7 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
 
 def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     """A trainer in its own process: training and this page never wait on each other."""
-    log = RUNS / time.strftime("%Y%m%d-%H%M%S") if st.session_state.get("run_tensorboard") else None
+    log = RUNS / time.strftime("%Y%m%d-%H%M%S") if TENSORBOARD and st.session_state.get("run_tensorboard") else None
     # its process starts on the first Train, under the server's limits on epochs, time and memory
     return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS)
 
@@ -119,6 +122,8 @@ def _controls(trainer: RemoteTrainer, state: str) -> None:
                    on_click=_act, args=(trainer.step,))
     cols[3].button("Reset", key="run_reset", help="fresh weights, empty history", on_click=_act,
                    args=(trainer.reset,))
+    if not TENSORBOARD:
+        return
     st.toggle("Log to TensorBoard", key="run_tensorboard", disabled=state != IDLE,
               help=f"from the next run: scalars and weight/gradient histograms under {RUNS.name}/ "
                    f"(view with `tensorboard --logdir {RUNS.name}`)")

@@ -73,13 +73,19 @@ def run_problems(analysis: Analysis, info: DataInfo, data: dict, training: dict,
     states = OPTIMIZER_STATES[training["optimizer"]] + (training["momentum"] > 0)
     weights = analysis.total_params * FLOAT_BYTES * (2 + states)
     made = dataset_bytes(info, data)
-    need = made + weights + activations
+    # evaluating a whole set keeps every sample's output (and the loss's copy) until its metrics
+    outputs = numel(analysis.nodes[analysis.spec.output].output_shape) * FLOAT_BYTES * max(split.train, split.test) * 2
+    need = made + weights + activations + outputs
     if need <= limits.max_run_bytes:
-        return []
+        return _compute_problems(analysis, split, limits)
     over = f"a run would take about {human_bytes(need)}, over the limit of {human_bytes(limits.max_run_bytes)}"
     if weights >= max(activations, made):
         return [Problem("model", f"{over} (parameters with their gradients and optimizer state: "
                                  f"{human_bytes(weights)}); make the model smaller")]
+    if outputs >= max(activations, made):
+        return [Problem("data", f"{over} (the outputs of all {max(split.train, split.test):,} samples of a set, kept "
+                                f"while it is evaluated: {human_bytes(outputs)}); use fewer samples (n_samples)",
+                        field="n_samples")]
     if made >= activations:
         return [Problem("data", f"{over} (the dataset: {human_bytes(made)}); use fewer samples (n_samples)",
                         field="n_samples")]
@@ -87,12 +93,28 @@ def run_problems(analysis: Analysis, info: DataInfo, data: dict, training: dict,
         size = f'"full" ({batch:,} samples)' if full else f"{batch:,}"
         return [Problem("training", f"{over} (one step's activations with batch_size {size}: "
                                     f"{human_bytes(activations)}); use a smaller batch_size", field="batch_size")]
+    return _widest_problem(analysis, over, largest, batch, evaluated, rows)
+
+
+def _widest_problem(analysis: Analysis, over: str, largest: str, batch: int, evaluated: int,
+                    rows: dict[str, int]) -> list[Problem]:
     widest = _widest(analysis)
     held = {"step": f"a batch of {batch:,} in training", "evaluation": f"{evaluated:,} samples evaluated at once",
             "grid": f"the {GRID_POINTS:,} points of the decision boundary"}[largest]
     output = numel(analysis.nodes[widest].output_shape) * FLOAT_BYTES * rows[largest]
     return [node_problem(widest, f"{over} (this node's outputs for {held}: {human_bytes(output)}); "
                                  "make this layer or its input smaller")]
+
+
+def _compute_problems(analysis: Analysis, split: Split, limits: Limits) -> list[Problem]:
+    """One epoch's multiply-adds against the limit: a training slot is a share of the machine, and
+    an epoch (or the first evaluation) cannot be interrupted for a turn."""
+    macs = analysis.total_macs * (3 * split.train + split.samples)  # forward and backward; evaluation
+    if limits.max_epoch_macs is None or macs <= limits.max_epoch_macs:
+        return []
+    return [Problem("model", f"one epoch would take about {macs:.3g} multiply-adds ({analysis.total_macs:,} per sample "
+                             f"for {split.samples:,} samples), over this server's limit of {limits.max_epoch_macs:.3g}; "
+                             "make the model smaller or use fewer samples")]
 
 
 def _widest(analysis: Analysis) -> str:

@@ -84,7 +84,7 @@ def read_file(path: str | Path) -> Any:
 
 def parse_text(text: str, name: str = "the file") -> Any:
     try:
-        return json.loads(text)
+        raw = json.loads(text)
     except json.JSONDecodeError as err:
         raise SpecError(
             Problem("file", f"{name} is not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}")
@@ -93,6 +93,7 @@ def parse_text(text: str, name: str = "the file") -> Any:
         raise SpecError(Problem("file", f"{name} is nested too deeply to be an experiment")) from None
     except ValueError as err:  # e.g. an integer of thousands of digits
         raise SpecError(Problem("file", f"{name} cannot be read as JSON: {err}")) from None
+    return whole_text(raw, name)
 
 
 def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment | None, list[Problem]]:
@@ -148,6 +149,16 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
         expect=raw.get("expect"),
     )
     return experiment, []
+
+
+def whole_text(raw: Any, name: str) -> Any:
+    """`raw`, unless a JSON escape such as "\\ud800" put half a character (a lone surrogate) in
+    it: no page, file or script can hold that text, so it is refused once, here."""
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise SpecError(Problem("file", f"{name} holds a lone surrogate (such as \\ud800), which is not text")) from None
+    return raw
 
 
 def _encodable(text: str) -> bool:

@@ -31,6 +31,7 @@ class Limits:
     batch_size: int = 32  # for the model alone; with data and training, the real batch counts
     max_run_bytes: int = env_int("NEUROLOOM_MAX_RUN_BYTES", 16 * 2**30)  # a training's estimated peak
     max_data_bytes: int = env_int("NEUROLOOM_MAX_DATA_BYTES", 4 * 2**30)  # a dataset while it is made
+    max_epoch_macs: int | None = None  # multiply-adds of one epoch (3 per training sample, 1 per evaluated)
     read_paths: bool = True  # the command line and the API read files their user names; a server never
 
 

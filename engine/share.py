@@ -30,11 +30,17 @@ def decode(code: str) -> dict[str, Any]:
         text = inflater.decompress(packed, MAX_JSON_BYTES)
         if inflater.unconsumed_tail:
             raise SpecError(Problem("file", "the link's experiment is larger than 1 MiB"))
+        if not inflater.eof:  # cut off at the size limit, though nothing was left unread
+            raise SpecError(Problem("file", "the link's experiment is larger than 1 MiB"))
         raw = json.loads(text)
+    except SpecError:
+        raise
     except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError):
         raise SpecError(
             Problem("file", "the link is damaged (its experiment cannot be read); copy the whole link again")
         ) from None
     if not isinstance(raw, dict):
         raise SpecError(Problem("file", "the link does not hold an experiment"))
-    return raw
+    from engine.experiment import whole_text  # the experiment module imports much more
+
+    return whole_text(raw, "the link's experiment")

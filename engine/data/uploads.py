@@ -66,11 +66,11 @@ class UploadStore:
         try:
             target = self._file(sha256)
             content = target.read_bytes()
-        except (ValueError, OSError):
+            if digest(content) != sha256:  # a damaged file is as good as none
+                return None
+            os.utime(target)  # in use: it expires counting from now
+        except (ValueError, OSError):  # never uploaded here, or swept meanwhile
             return None
-        if digest(content) != sha256:  # a damaged file is as good as none
-            return None
-        os.utime(target)  # in use: it expires counting from now
         return content
 
     def sweep(self) -> None:

@@ -33,6 +33,8 @@ CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
 NICENESS = 5  # the page answers first; training takes the rest of the CPU
 THREADS = env_int("NEUROLOOM_TRAINING_THREADS", 1)
 IDLE_WORKER_S = env_int("NEUROLOOM_IDLE_WORKER_S", 600)  # a worker not training this long is put away
+# Each worker holds its run's data and model, waiting or not: their number bounds the server's memory
+MAX_WORKERS = env_int("NEUROLOOM_MAX_WORKERS", 2 * (os.cpu_count() or 1) + 2)
 
 _context = None
 _shared_slots: TrainingSlots | None = None
@@ -192,10 +194,12 @@ class RemoteTrainer:
     again)."""
 
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
-                 log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None):
+                 log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None,
+                 max_workers: int | None = None):
         self.experiment = experiment
         self.limits = limits or RunLimits()
         self.idle_s = IDLE_WORKER_S if idle_s is None else idle_s
+        self.max_workers = MAX_WORKERS if max_workers is None else max_workers  # across the server
         self._options = (device, slots, log_dir and str(log_dir))
         self._lock = threading.Lock()
         self._dataset = None
@@ -232,6 +236,11 @@ class RemoteTrainer:
         with self._lock:
             self._active_at = time.monotonic()
             if self._closed or self._conn is not None:
+                return
+            if _reaper.live() >= self.max_workers:
+                self._remember(replace(self._last, message=(
+                    f"the server is busy: {self.max_workers} trainings are open (NEUROLOOM_MAX_WORKERS); "
+                    "press Train again in a minute")))
                 return
             self._spawn()
         if self._lr != self.experiment.training["lr"]:
@@ -480,6 +489,12 @@ class _Reaper:
                 self._thread = threading.Thread(target=self._loop, name="neuroloom-reaper", daemon=True)
                 self._thread.start()
         self._wake.set()  # its idle time may be shorter than the current wait
+
+    def live(self) -> int:
+        """How many watched runs have a worker process now."""
+        with self._lock:
+            watched = list(self._watched)
+        return sum(1 for t in watched if t._worker_alive())
 
     def _loop(self) -> None:
         while True:

@@ -94,3 +94,18 @@ def test_a_link_asking_for_16_gb_is_refused_before_anything_is_built():
     app = open_page(e=encode(raw))
     assert by_key(app.button, "run_train").disabled
     assert any("over the limit of 2.0 GiB" in w.value for w in app.warning), [w.value for w in app.warning]
+
+
+def test_a_link_with_a_lone_surrogate_opens_the_default_with_one_message():
+    raw = json.loads('{"format": "neuroloom/1", "title": "\\ud800"}')
+    app = open_page(e=encode(raw))
+    assert not app.exception
+    assert any("lone surrogate" in e.value for e in app.error)
+
+
+def test_a_server_for_a_class_can_turn_tensorboard_logs_off(monkeypatch):
+    import components.run_panel
+
+    assert any(t.key == "run_tensorboard" for t in open_page().toggle)
+    monkeypatch.setattr(components.run_panel, "TENSORBOARD", False)
+    assert not any(t.key == "run_tensorboard" for t in open_page().toggle)

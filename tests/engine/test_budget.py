@@ -93,3 +93,25 @@ def test_made_datasets_are_kept_by_bytes_not_count(monkeypatch):
         make_dataset(check_data({"dataset": "circle", "n_samples": 20_000, "seed": seed})[0])
         assert _made.bytes <= 2 * 2**20
     assert _made.bytes > 0
+
+
+def test_one_epochs_compute_is_bounded_on_a_web_server():
+    raw = {"format": "neuroloom/1",
+           "model": {"input": {"shape": [512, 1]}, "nodes": [
+               {"id": "lstm", "type": "LSTM", "params": {"hidden_size": 1400, "num_layers": 2}},
+               {"id": "out", "type": "Linear", "params": {"out_features": 1}}]},
+           "data": {"dataset": "sine", "seq_len": 512, "n_samples": 20000}, "training": {"batch_size": 64}}
+    (line,) = lines(raw)
+    assert line.startswith("model: one epoch would take about 8.19e+14 multiply-adds") and "5e+11" in line
+    assert lines(raw, Limits(max_run_bytes=2**40)) == []  # the command line has no such limit
+
+
+def test_the_outputs_kept_while_a_whole_set_is_evaluated_count():
+    raw = {"format": "neuroloom/1",
+           "model": {"input": {"shape": [42], "dtype": "long"}, "nodes": [
+               {"id": "emb", "type": "Embedding", "params": {"num_embeddings": 1000, "embedding_dim": 8}},
+               {"id": "out", "type": "Linear", "params": {"out_features": 1000}}]},
+           "data": {"dataset": "reverse", "seq_len": 42, "vocab": 1000, "n_samples": 95000},
+           "training": {"loss": "cross_entropy"}}
+    (line,) = lines(raw)
+    assert line.startswith("data: a run would take about") and "the outputs of all 76,000 samples" in line

@@ -97,3 +97,26 @@ def test_a_lone_surrogate_in_the_title_is_a_file_problem_not_a_broken_script():
                      '"nodes": [{"id": "out", "type": "Linear", "params": {"out_features": 1}}]}}')
     _, problems = check_experiment(raw)
     assert [str(p) for p in problems] == ['file: "title" holds a lone surrogate (such as \\ud800), which is not text']
+
+
+def test_links_and_files_with_a_lone_surrogate_are_refused_once_with_a_file_line():
+    from engine import SpecError
+    from engine.experiment import parse_text
+    from engine.share import decode, encode
+
+    raw = json.loads('{"format": "neuroloom/1", "data": {"dataset": "csv", "target": "\\ud800"}}')
+    with pytest.raises(SpecError) as link:
+        decode(encode(raw))
+    assert link.value.lines() == ["file: the link's experiment holds a lone surrogate (such as \\ud800), which is not text"]
+    with pytest.raises(SpecError) as file:
+        parse_text('{"title": "\\ud800"}', "x.json")
+    assert file.value.lines() == ["file: x.json holds a lone surrogate (such as \\ud800), which is not text"]
+
+
+def test_a_link_that_inflates_past_its_limit_is_too_large_not_damaged():
+    from engine import SpecError
+    from engine.share import decode, encode
+
+    with pytest.raises(SpecError) as err:
+        decode(encode({"title": "a" * (2 * 2**20)}))  # compresses to a few KiB
+    assert err.value.lines() == ["file: the link's experiment is larger than 1 MiB"]

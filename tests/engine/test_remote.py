@@ -83,9 +83,9 @@ def remote_trainer(fork_server):
     made: list[RemoteTrainer] = []
 
     def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, limits=None, idle_s=None,
-              **training) -> RemoteTrainer:
+              max_workers=None, **training) -> RemoteTrainer:
         made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots,
-                                  log_dir=log_dir, limits=limits, idle_s=idle_s))
+                                  log_dir=log_dir, limits=limits, idle_s=idle_s, max_workers=max_workers))
         return made[-1]
 
     yield build
@@ -546,3 +546,15 @@ def test_processes_take_turns_on_a_shared_slot(remote_trainer, fork_server):
     wait_for(lambda: first.snapshot().state == RUNNING and second.snapshot().state == WAITING, what="turns again")
     epochs = [h["epoch"] for h in first.history()]
     assert epochs == list(range(len(epochs)))
+
+
+def test_the_server_runs_at_most_so_many_workers_and_says_so(remote_trainer):
+    first, second = remote_trainer(max_workers=1), remote_trainer(max_workers=1)
+    first.start()
+    wait_for(lambda: first.snapshot().epoch >= 1, what="the first run's epoch")
+    second.start()
+    assert second._process is None and second.snapshot().state == IDLE
+    assert "the server is busy: 1 trainings are open (NEUROLOOM_MAX_WORKERS)" in second.snapshot().message
+    first.close()
+    second.start()  # a worker went: the next Train gets one
+    assert second._process is not None
