@@ -1,6 +1,7 @@
 """The playground page: data, model and training side by side, with the live run. Wiring only:
 every panel is a component with its own session keys."""
 
+import functools
 import json
 
 import streamlit as st
@@ -155,6 +156,21 @@ def _header(hidden: set[str]) -> None:
     redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=_whole_page, args=(workspace.redo,))
     if "text" not in hidden:
         st.caption("Build a neural network, watch it learn, take the code with you.")
-        if raw.get("title") or raw.get("description"):
-            # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
-            st.text(" · ".join(str(raw[k]) for k in ("title", "description") if raw.get(k)))
+        headline = _headline(raw)
+        if headline:  # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
+            st.text(headline)
+
+
+@functools.cache
+def _presets_by_title() -> dict[str, dict]:
+    return {raw["title"]: raw for _, raw in gallery.presets() if isinstance(raw.get("title"), str)}
+
+
+def _headline(raw: dict) -> str:
+    """A preset's title and blurb while the experiment is that preset unchanged; once edited, only
+    where it came from (its blurb would describe a network that is no longer there)."""
+    title, description = str(raw.get("title") or ""), str(raw.get("description") or "")
+    preset = _presets_by_title().get(title)
+    if preset is not None and preset != raw:
+        return f"Edited from “{title}”"
+    return " · ".join(text for text in (title, description) if text)

@@ -109,3 +109,12 @@ def test_a_server_for_a_class_can_turn_tensorboard_logs_off(monkeypatch):
     assert any(t.key == "run_tensorboard" for t in open_page().toggle)
     monkeypatch.setattr(components.run_panel, "TENSORBOARD", False)
     assert not any(t.key == "run_tensorboard" for t in open_page().toggle)
+
+
+def test_a_presets_blurb_shows_only_while_the_preset_is_unchanged():
+    blurb = f"{PLAYGROUND['title']} · {PLAYGROUND['description']}"
+    assert blurb in [t.value for t in open_page().text]
+    edited = copy.deepcopy(PLAYGROUND)
+    edited["model"]["nodes"][1]["type"] = "ReLU"  # the blurb speaks of tanh layers
+    texts = [t.value for t in open_page(e=encode(edited)).text]
+    assert f"Edited from “{PLAYGROUND['title']}”" in texts and blurb not in texts
