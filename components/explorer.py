@@ -104,7 +104,9 @@ def optimizers_view() -> None:
     st.plotly_chart(race_figure(name, paths, steps), key="explore_race_chart")
     st.caption("Each path is a real torch.optim optimizer minimising the surface from the same start. "
                "Press ▶ to watch them step; drag the slider to go to any step. A path that ends early diverged.")
-    _open_preset("playground", "Try optimizers on a real network", "explore_race_preset")
+    # the spiral is hard enough that the optimizer shows: switch it under Training and train again
+    _open_preset("spiral", "Compare optimizers on a real network (spiral): switch it under Training",
+                 "explore_race_preset")
 
 
 def race_figure(name: str, paths: dict[str, np.ndarray], steps: int) -> go.Figure:

@@ -35,7 +35,8 @@ def activation_curve(name: str, low: float, high: float, points: int = 401) -> t
 def saturation(x: np.ndarray, slope: np.ndarray, fraction: float = 0.05, shortest: float = 0.1) -> list[tuple[float, float]]:
     """Stretches of x where the slope is under `fraction` of its largest value: there the
     function is flat and passes almost no gradient back. Stretches narrower than `shortest` of
-    the range (where a curve merely turns, as GELU does) are left out."""
+    the range (where a curve merely turns, as GELU does) are left out, and so are straight
+    stretches with a slope that is small but not zero (LeakyReLU's negative side still learns)."""
     peak = float(np.abs(slope).max())
     if peak == 0:
         return [(float(x[0]), float(x[-1]))]
@@ -49,7 +50,13 @@ def saturation(x: np.ndarray, slope: np.ndarray, fraction: float = 0.05, shortes
             start = None
     if start is not None:
         spans.append((float(start), float(x[-1])))
-    return [(a, b) for a, b in spans if b - a >= shortest * float(x[-1] - x[0])]
+    return [(a, b) for a, b in spans if b - a >= shortest * float(x[-1] - x[0]) and not _leaky(x, slope, a, b)]
+
+
+def _leaky(x: np.ndarray, slope: np.ndarray, start: float, end: float) -> bool:
+    """Whether the slope over [start, end] is one nonzero value: a straight line, not a plateau."""
+    inside = np.abs(slope[(x >= start) & (x < end)])  # the end is the first point past the stretch
+    return bool(inside.size) and inside.min() > 0 and inside.max() - inside.min() <= 1e-3 * inside.max()
 
 
 def regression_losses(target: float, spread: float = 3.0, points: int = 301) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -29,6 +29,8 @@ def test_saturation_finds_the_flat_tails_of_sigmoid_and_the_dead_half_of_relu():
     assert -5 < spans[0][1] < -3 and 3 < spans[1][0] < 5
     x, _, slope = concepts.activation_curve("ReLU", -4, 4)
     assert concepts.saturation(x, slope) == [(-4.0, pytest.approx(0.0, abs=0.05))]
+    x, _, slope = concepts.activation_curve("LeakyReLU", -6, 6)
+    assert concepts.saturation(x, slope) == []  # a slope of 0.01 is small but never flat: it still learns
 
 
 def test_losses_are_zero_at_the_target_and_grow_away_from_it():
@@ -82,3 +84,11 @@ def test_the_explorer_page_draws_every_view_and_its_preset_links_open_the_playgr
     expected = json.loads((ROOT / "presets" / "vanishing_sigmoid.json").read_text())
     assert app.session_state["workspace_current"] == expected
     assert app.title[0].value == "NeuroLoom"  # now on the playground
+
+
+
+def test_the_optimizer_race_opens_a_problem_where_the_optimizer_matters():
+    app = AppTest.from_function(explorer_app, default_timeout=60).run()
+    app.button(key="explore_race_preset").click().run()
+    assert not app.exception
+    assert app.session_state["workspace_current"] == json.loads((ROOT / "presets" / "spiral.json").read_text())
