@@ -93,26 +93,37 @@ def _upload(key: str, data: dict[str, Any]) -> tuple[dict[str, str] | None, list
     file = st.file_uploader("CSV file", type=["csv"], key=f"{key}_upload", max_upload_size=max(1, UPLOAD_MAX_BYTES // 2**20),
                             help="a header row, numeric feature columns and a target column; "
                                  "small tables travel inside the link")
-    current = _current_content(data)
-    if file is None:
-        return None, columns_of(current) if current else []
-    content = file.getvalue()
-    if current is not None and digest(content) == digest(current):
-        return None, columns_of(current)
+    # the uploader hands its file to every page run: only a file unlike the current table is news
+    content = file.getvalue() if file is not None else None
+    if content is None or digest(content) == _source_digest(data):
+        return None, _columns(data)
     problems = check_upload(content) if len(content) <= UPLOAD_MAX_BYTES else [
         f"it is {len(content) / 2**20:.1f} MiB, over this server's limit of {UPLOAD_MAX_BYTES / 2**20:.0f} MiB"]
     if problems:  # nothing is kept of a file that cannot be used
         st.error(f"{file.name} cannot be used: {problems[0]}")
-        return None, columns_of(current) if current else []
+        return None, _columns(data)
     if len(content) <= 16 * INLINE_CSV_BYTES and len(zlib.compress(content)) <= INLINE_CSV_BYTES:
         return {"text": content.decode("utf-8-sig")}, columns_of(content)
     return {"sha256": STORE.put(content)}, columns_of(content)
 
 
-def _current_content(data: dict[str, Any]) -> bytes | None:
-    """The table the data section holds as content (never a path's file)."""
-    if isinstance(data.get("text"), str):
-        return data["text"].encode("utf-8")
+def _source_digest(data: dict[str, Any]) -> str | None:
+    """The SHA-256 of the table the data section holds as content, without reading the store."""
     if isinstance(data.get("sha256"), str):
-        return STORE.get(data["sha256"])
+        return data["sha256"]
+    if isinstance(data.get("text"), str):
+        return digest(data["text"].encode("utf-8"))
     return None
+
+
+def _columns(data: dict[str, Any]) -> list[str]:
+    """The header's names of the section's table (never a path's file), read once per table."""
+    source = _source_digest(data)
+    if source is None:
+        return []
+
+    def read() -> list[str]:
+        content = data["text"].encode("utf-8") if isinstance(data.get("text"), str) else STORE.get(source)
+        return columns_of(content) if content else []
+
+    return remembered("data_columns", source, read)
