@@ -15,6 +15,6 @@ if __name__ == "__main__":  # a run of the page: Streamlit runs this file as __m
     pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
     st.navigation(pages, position="top").run()
 else:  # `streamlit run app.py` imports this file and serves `app`: the page and the live feed's route
-    from components import live_feed
+    from components.live import feed
 
-    app = st.App(__file__, routes=live_feed.routes())
+    app = st.App(__file__, routes=feed.routes())

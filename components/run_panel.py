@@ -12,7 +12,8 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments, live_feed, live_reading, live_view
+from components import fragments
+from components.live import feed, reading, view
 from engine import Experiment
 from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
@@ -30,7 +31,7 @@ warm_up()  # once per server, when the page is first imported
 
 
 def _release(holder: dict) -> None:
-    live_feed.forget(holder)
+    feed.forget(holder)
     if holder.get("trainer") is not None:
         holder["trainer"].close()
 
@@ -94,7 +95,7 @@ def follow_rate(raw: dict[str, Any]) -> None:
     lr = (raw.get("training") or {}).get("lr")
     if holder["trainer"] is not None and holder["signature"] == signature(raw) and lr is not None:
         holder["trainer"].set_lr(lr)
-        live_feed.nudge(holder)  # the frame shows the new rate before the page's run does
+        feed.nudge(holder)  # the frame shows the new rate before the page's run does
         st.session_state.run_answering = True  # the live view's next run answers a person
 
 
@@ -107,7 +108,7 @@ def current(raw: dict[str, Any]) -> RemoteTrainer | None:
 def _act(action) -> None:
     """A control's callback: `action`, then the live feed shows its effect at once."""
     action()
-    live_feed.nudge(_holder())
+    feed.nudge(_holder())
 
 
 def _controls(trainer: RemoteTrainer, state: str) -> None:
@@ -134,7 +135,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
     # charts on a slower timer) leaves copies of its charts piling up in the page
     polling = (state or trainer.state) in (RUNNING, WAITING)
     page_run = [True]  # the call below answers a person; the poll timer's later calls do not
-    every = POLL_SECONDS if live_feed.served() else POLL_SECONDS_UNFED
+    every = POLL_SECONDS if feed.served() else POLL_SECONDS_UNFED
 
     @fragments.part(LIVE_FRAGMENT, run_every=every if polling else None)
     def live() -> None:
@@ -144,7 +145,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         answering, page_run[0] = page_run[0] or asked, False
         quiet = polling and answering
         every_s = CHART_SECONDS if polling else 0.0
-        snapshot = trainer.snapshot(visuals=not polling or (not quiet and live_view.charts_due(every_s)))
+        snapshot = trainer.snapshot(visuals=not polling or (not quiet and view.charts_due(every_s)))
         if polling and snapshot.state not in (RUNNING, WAITING):
             st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
         state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
@@ -156,10 +157,10 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         # The curve goes with a page run; while training it streams from the feed (sending it here
         # too would be a second copy the frame ignores). A person waits on a quiet run: its
         # numbers go at once, without the curve.
-        feed = live_feed.path(_holder()) if live_feed.served() else None
-        streamed = polling and feed is not None
-        reading = live_reading.read(id(trainer), snapshot, None if quiet or streamed else trainer.history())
-        live_view.show(snapshot, reading, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
-                       feed=feed)
+        stream = feed.path(_holder()) if feed.served() else None
+        streamed = polling and stream is not None
+        shown = reading.read(id(trainer), snapshot, None if quiet or streamed else trainer.history())
+        view.show(snapshot, shown, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
+                  feed=stream)
 
     live()

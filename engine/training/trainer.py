@@ -53,7 +53,7 @@ class Snapshot:
 
     state: str
     epoch: int
-    epochs: int
+    epochs: int  # the run's epoch budget; 0 once it went on past it
     step: int
     lr: float
     device: str
@@ -94,13 +94,28 @@ class Trainer:
     # -- controls (any thread) ------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start training, or resume it when paused."""
+        """Start training, resume it when paused, or go on past the epoch budget once the run
+        has stopped there (same weights and optimizer state, until paused)."""
+        self._go_on(pause_after_epoch=False)
+
+    def _go_on(self, pause_after_epoch: bool) -> None:
+        if self._state == FINISHED:
+            self._wait_for_thread()  # it may still be publishing the budget stop's last pictures
         with self._lock:
             if self._state == IDLE:
-                self._launch(pause_after_epoch=False)
+                self._launch(pause_after_epoch=pause_after_epoch)
             elif self._state == PAUSED:
-                self._paused = self._pause_after_epoch = False
+                self._paused, self._pause_after_epoch = False, pause_after_epoch
                 self._set_state(RUNNING)
+            elif self._state == FINISHED:
+                self._budget = None  # the budget was a first stop: the run now goes on until paused
+                self._message = ""
+                self._launch(pause_after_epoch=pause_after_epoch)
+
+    def _wait_for_thread(self) -> None:
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def resume(self) -> None:
         self.start()
@@ -112,13 +127,8 @@ class Trainer:
                 self._set_state(PAUSED)
 
     def step(self) -> None:
-        """Run exactly one more epoch, then pause."""
-        with self._lock:
-            if self._state == IDLE:
-                self._launch(pause_after_epoch=True)
-            elif self._state == PAUSED:
-                self._paused, self._pause_after_epoch = False, True
-                self._set_state(RUNNING)
+        """Run exactly one more epoch, then pause (past the budget too)."""
+        self._go_on(pause_after_epoch=True)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the run and wait (up to `timeout` seconds) for the thread to leave."""
@@ -147,9 +157,7 @@ class Trainer:
         """Stop, then start over from fresh weights (same seed) with an empty history. Waits for
         the step in progress to end, however long: the old run must not write into the new one."""
         self.stop()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
+        self._wait_for_thread()
         with self._lock:
             self._new_session()
 
@@ -207,6 +215,8 @@ class Trainer:
         self.session = Session(self.experiment, self._device_name)
         self.device = describe(self.session.device)
         self._state, self._message = IDLE, ""
+        self._budget: int | None = self.experiment.training["epochs"]  # None once the run went past it
+        self._launch_epoch = 0  # the epoch this thread started from (for its speed)
         self._stop = self._paused = self._pause_after_epoch = False
         self._pending_lr: float | None = None
         self._history: list[dict] = []
@@ -228,6 +238,7 @@ class Trainer:
         self._pause_after_epoch = pause_after_epoch
         self._set_state(RUNNING)
         self._started = time.perf_counter()
+        self._launch_epoch = self.session.epoch
         self._thread = threading.Thread(target=self._run, name="neuroloom-trainer", daemon=True)
         self._thread.start()
 
@@ -332,7 +343,7 @@ class Trainer:
             self._publish(allow_visuals=False)
 
     def _run(self) -> None:
-        session, config = self.session, self.experiment.training
+        session = self.session
         # Tiny floats (denormals) are up to 100x slower on CPUs; flushing them to zero changes
         # nothing a user can see. The setting is per thread, so it is made here.
         torch.set_flush_denormal(self._flush_denormal)
@@ -342,7 +353,7 @@ class Trainer:
             self._record(session.evaluate(), keep=session.epoch == 0)
             self._publish()
             checkpoint = session.weights()
-            while session.epoch < config["epochs"] and not self._out_of_epochs():
+            while (self._budget is None or session.epoch < self._budget) and not self._out_of_epochs():
                 mean_loss = session.run_epoch(self._gate, self._progress)
                 if mean_loss is None:
                     break  # stopped between steps
@@ -368,7 +379,8 @@ class Trainer:
                 if self._limit_message and not self._stop:
                     self._set_state(STOPPED, self._limit_message)
                 elif not self._stop:
-                    self._set_state(FINISHED, f"finished {session.epoch} epochs")
+                    self._set_state(FINISHED, f"reached its budget of {session.epoch} epochs: Train goes on "
+                                              "from here, Reset starts over")
                 else:
                     self._set_state(STOPPED, f"stopped at epoch {session.epoch}")
         except _Stopped:
@@ -435,7 +447,7 @@ class Trainer:
         return Snapshot(
             state=self._state,
             epoch=epoch,
-            epochs=self.experiment.training["epochs"],
+            epochs=self._budget or 0,
             step=self.session.step,
             lr=self.session.lr if self._pending_lr is None else self._pending_lr,  # what the next step uses
             device=self.device,
@@ -443,7 +455,7 @@ class Trainer:
             visuals=self._visuals,
             message=self._message,
             seconds=elapsed,
-            epochs_per_second=epoch / elapsed if elapsed > 0 else 0.0,
+            epochs_per_second=(epoch - self._launch_epoch) / elapsed if elapsed > 0 else 0.0,
             running_loss=self._running_loss,
             version=self._version,
         )

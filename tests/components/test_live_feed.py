@@ -12,7 +12,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from components import live_feed, live_reading
+from components.live import feed, reading
 from engine import load_experiment
 from engine.training.remote import RemoteTrainer
 from tests.conftest import experiment
@@ -29,7 +29,7 @@ def holder():
     trainer = RemoteTrainer(load_experiment(raw))
     tab = {"trainer": trainer}
     yield tab
-    live_feed.forget(tab)
+    feed.forget(tab)
     trainer.close()
 
 
@@ -49,13 +49,13 @@ def readings(stream):
 
 
 def test_the_stream_sends_a_reading_then_news_at_once_when_nudged_and_ends_with_the_tab(holder):
-    path = live_feed.path(holder)
-    assert path.startswith(live_feed.PATH) and live_feed.path(holder) == path  # one token per tab
-    response = asyncio.run(live_feed.answer(request_for(path)))
+    path = feed.path(holder)
+    assert path.startswith(feed.PATH) and feed.path(holder) == path  # one token per tab
+    response = asyncio.run(feed.answer(request_for(path)))
     assert isinstance(response, StreamingResponse) and response.media_type == "text/event-stream"
 
     async def scenario():
-        stream = live_feed._readings(holder, path.rsplit("/", 1)[-1])
+        stream = feed._readings(holder, path.rsplit("/", 1)[-1])
         next_reading = readings(stream)
         first = await next_reading()
         assert first["state"] == "idle" and dict(first["numbers"])["Epoch"] == "0 / 5"
@@ -63,12 +63,12 @@ def test_the_stream_sends_a_reading_then_news_at_once_when_nudged_and_ends_with_
         await asyncio.sleep(0.5)  # idle: nothing more comes until something happens
         holder["trainer"].set_lr(0.5)
         started = asyncio.get_running_loop().time()
-        live_feed.nudge(holder)
+        feed.nudge(holder)
         news = await next_reading()
         assert "learning rate 0.5 ·" in news["caption"]
-        assert asyncio.get_running_loop().time() - started < live_feed.IDLE_S / 2  # not at the next idle beat
+        assert asyncio.get_running_loop().time() - started < feed.IDLE_S / 2  # not at the next idle beat
         assert news["stamp"] > first["stamp"] and news["key"] != first["key"]
-        live_feed.forget(holder)  # the tab closed
+        feed.forget(holder)  # the tab closed
         with pytest.raises(StopAsyncIteration):
             while True:
                 await asyncio.wait_for(anext(stream), TIMEOUT_S)
@@ -77,14 +77,14 @@ def test_the_stream_sends_a_reading_then_news_at_once_when_nudged_and_ends_with_
 
 
 def test_a_training_run_streams_its_epochs_and_curve(holder):
-    path = live_feed.path(holder)
+    path = feed.path(holder)
 
     async def scenario():
-        stream = live_feed._readings(holder, path.rsplit("/", 1)[-1])
+        stream = feed._readings(holder, path.rsplit("/", 1)[-1])
         next_reading = readings(stream)
         await next_reading()
         holder["trainer"].start()
-        live_feed.nudge(holder)
+        feed.nudge(holder)
         seen = [await next_reading()]
         while seen[-1]["state"] != "finished":
             seen.append(await next_reading())
@@ -97,16 +97,16 @@ def test_a_training_run_streams_its_epochs_and_curve(holder):
 
 
 def test_an_unknown_or_closed_tab_gets_404(holder):
-    path = live_feed.path(holder)
-    live_feed.forget(holder)
-    for unknown in (path, live_feed.PATH + "made-up"):
-        assert asyncio.run(live_feed.answer(request_for(unknown))).status_code == 404
+    path = feed.path(holder)
+    feed.forget(holder)
+    for unknown in (path, feed.PATH + "made-up"):
+        assert asyncio.run(feed.answer(request_for(unknown))).status_code == 404
 
 
 def test_a_reading_names_its_numbers_and_has_no_nan_for_the_browser():
     history = [{"epoch": 1, "train_loss": 0.5, "test_loss": float("nan"), "test_accuracy": 0.75},
                {"epoch": 2, "train_loss": float("inf"), "test_loss": 0.25, "test_accuracy": 1.0}]
-    figure = live_reading.curve(history)
+    figure = reading.curve(history)
     json.dumps(figure, allow_nan=False)  # JSON has no NaN: a diverged run's values are gaps
     assert figure["data"][1]["y"] == [None, 0.25] and figure["data"][0]["y"] == [0.5, None]
     assert figure["data"][2]["yaxis"] == "y2" and figure["layout"]["yaxis2"]["tickformat"] == ".0%"
@@ -118,7 +118,7 @@ def test_a_reading_names_its_numbers_and_has_no_nan_for_the_browser():
 @pytest.fixture
 def caps(monkeypatch):
     """Set the caps on streams per tab and in all for one test."""
-    assert live_feed.open_streams() == 0, "a stream of another test is still open"
+    assert feed.open_streams() == 0, "a stream of another test is still open"
 
     def set_caps(per_tab: int, in_all: int) -> None:
         monkeypatch.setattr(live_feed, "STREAMS_PER_TAB", per_tab)
@@ -139,7 +139,7 @@ class Browser:
     async def open(self):
         """Ask the route for the stream and, when it is one, start serving it."""
         request = request_for(self.path)
-        response = await live_feed.answer(request)
+        response = await feed.answer(request)
         scope = {**request.scope, "asgi": {"version": "3.0", "spec_version": self.spec}}
         self.task = asyncio.create_task(response(scope, self.receive, self.send))
         return self
@@ -167,27 +167,27 @@ class Browser:
     async def leave(self):
         """Close the tab's connection; the served response ends (its error, if any, returned)."""
         self.gone.set()
-        live_feed.nudge(live_feed._feeds.get(self.path.rsplit("/", 1)[-1], {}))  # 2.4: it sends soon, and fails
+        feed.nudge(feed._feeds.get(self.path.rsplit("/", 1)[-1], {}))  # 2.4: it sends soon, and fails
         return (await asyncio.wait_for(asyncio.gather(self.task, return_exceptions=True), TIMEOUT_S))[0]
 
 
 def test_a_tab_over_its_cap_ends_its_oldest_stream_so_a_reloaded_frame_keeps_its_feed(holder, caps):
     caps(per_tab=2, in_all=64)
-    path = live_feed.path(holder)
+    path = feed.path(holder)
 
     async def scenario():
         first, second = await Browser(path).open(), await Browser(path).open()
         for browser in (first, second):
             await browser.first_reading()
-        assert live_feed.open_streams(holder) == 2
+        assert feed.open_streams(holder) == 2
         third = await Browser(path).open()  # the frame reloads while its old streams hang on
         assert (await third.first_reading())["state"] == "idle"
         await asyncio.wait_for(first.task, TIMEOUT_S)  # the oldest ended by itself
         assert first.status == 200 and not second.task.done()
-        assert live_feed.open_streams(holder) == live_feed.open_streams() == 2
+        assert feed.open_streams(holder) == feed.open_streams() == 2
         for browser in (second, third):
             await browser.leave()
-        assert live_feed.open_streams() == 0 and not holder["feed_wakers"]
+        assert feed.open_streams() == 0 and not holder["feed_wakers"]
 
     asyncio.run(scenario())
 
@@ -195,39 +195,39 @@ def test_a_tab_over_its_cap_ends_its_oldest_stream_so_a_reloaded_frame_keeps_its
 def test_the_server_refuses_streams_over_its_cap_with_429_but_a_full_tab_still_swaps(holder, caps):
     caps(per_tab=2, in_all=3)
     other = {"trainer": holder["trainer"]}  # a second tab (sharing the trainer: only the feed matters)
-    mine, theirs = live_feed.path(holder), live_feed.path(other)
+    mine, theirs = feed.path(holder), feed.path(other)
     try:
         async def scenario():
             for path in (mine, mine, theirs):
-                assert isinstance(await live_feed.answer(request_for(path)), StreamingResponse)
-            refused = await live_feed.answer(request_for(theirs))
-            assert refused.status_code == 429 and refused.headers["retry-after"] == str(live_feed.RETRY_AFTER_S)
+                assert isinstance(await feed.answer(request_for(path)), StreamingResponse)
+            refused = await feed.answer(request_for(theirs))
+            assert refused.status_code == 429 and refused.headers["retry-after"] == str(feed.RETRY_AFTER_S)
             assert json.loads(refused.body)["error"]
-            assert not isinstance(refused, StreamingResponse) and live_feed.open_streams() == 3
+            assert not isinstance(refused, StreamingResponse) and feed.open_streams() == 3
             # a tab with all its places gets a new stream in place of its oldest, even on a full server
-            assert isinstance(await live_feed.answer(request_for(mine)), StreamingResponse)
-            assert live_feed.open_streams(holder) == 2 and live_feed.open_streams() == 3
-            live_feed.forget(other)  # a tab closes: its places are free
-            assert live_feed.open_streams() == 2
-            assert isinstance(await live_feed.answer(request_for(live_feed.path(other))), StreamingResponse)
+            assert isinstance(await feed.answer(request_for(mine)), StreamingResponse)
+            assert feed.open_streams(holder) == 2 and feed.open_streams() == 3
+            feed.forget(other)  # a tab closes: its places are free
+            assert feed.open_streams() == 2
+            assert isinstance(await feed.answer(request_for(feed.path(other))), StreamingResponse)
 
         asyncio.run(scenario())
     finally:
-        live_feed.forget(other)
+        feed.forget(other)
 
 
 @pytest.mark.parametrize("spec", ["2.3", "2.4"])
 def test_a_stream_gives_its_place_back_when_the_client_goes(holder, caps, spec):
     caps(per_tab=2, in_all=1)
-    path = live_feed.path(holder)
+    path = feed.path(holder)
 
     async def scenario():
         # the network stalls, so the stream waits at a `yield` when the client goes
         browser = await Browser(path, spec=spec, stall=spec == "2.3").open()
         await browser.first_reading()
-        assert live_feed.open_streams() == 1 and holder["feed_wakers"]
+        assert feed.open_streams() == 1 and holder["feed_wakers"]
         await browser.leave()
-        assert live_feed.open_streams() == 0
+        assert feed.open_streams() == 0
         assert not holder["feed_wakers"]  # the generator was closed at once, not left to the garbage collector
         again = await Browser(path, spec=spec).open()  # its place serves the next stream
         assert (await again.first_reading())["state"] == "idle"
@@ -238,8 +238,8 @@ def test_a_stream_gives_its_place_back_when_the_client_goes(holder, caps, spec):
 
 def test_a_stream_gives_its_place_back_when_it_fails_or_its_tab_closes(holder, caps, monkeypatch):
     caps(per_tab=2, in_all=64)
-    path = live_feed.path(holder)
-    read = live_feed._read
+    path = feed.path(holder)
+    read = feed._read
 
     def failing(tab, curve, asked=True):
         if tab.get("fail"):
@@ -252,15 +252,15 @@ def test_a_stream_gives_its_place_back_when_it_fails_or_its_tab_closes(holder, c
         browser = await Browser(path).open()
         await browser.first_reading()
         holder["fail"] = True
-        live_feed.nudge(holder)  # next reading now, not in IDLE_S
+        feed.nudge(holder)  # next reading now, not in IDLE_S
         with pytest.raises(RuntimeError, match="the trainer broke"):
             await asyncio.wait_for(browser.task, TIMEOUT_S)
-        assert live_feed.open_streams() == 0 and not holder["feed_wakers"]
+        assert feed.open_streams() == 0 and not holder["feed_wakers"]
         del holder["fail"]
         browser = await Browser(path).open()
         await browser.first_reading()
-        live_feed.forget(holder)  # the tab closed
-        assert live_feed.open_streams() == 0
+        feed.forget(holder)  # the tab closed
+        assert feed.open_streams() == 0
         await asyncio.wait_for(browser.task, TIMEOUT_S)  # and its stream ended
         assert not holder["feed_wakers"]
 

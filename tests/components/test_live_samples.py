@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components import live_view
+from components.live import view
 from engine import load_experiment
 from engine.training.session import Session
 from engine.training.trainer import Snapshot
@@ -22,7 +22,7 @@ def snapshot_after_one_epoch(preset: str) -> tuple[Snapshot, Session]:
 
 def test_digits_show_ten_test_images_with_the_models_answer():
     snap, session = snapshot_after_one_epoch("cnn_digits")
-    figure = live_view.samples(snap)
+    figure = view.samples(snap)
     images = [t for t in figure.data if t.type == "heatmap"]
     assert len(images) == 10
     shown = snap.visuals["samples"]
@@ -35,7 +35,7 @@ def test_digits_show_ten_test_images_with_the_models_answer():
 
 def test_an_autoencoder_shows_each_image_above_its_reconstruction():
     snap, session = snapshot_after_one_epoch("autoencoder_digits")
-    figure = live_view.samples(snap)
+    figure = view.samples(snap)
     assert len([t for t in figure.data if t.type == "heatmap"]) == 20
     with_model = session.model.eval()(session.x_test[:1])[0, 0].detach().numpy()
     assert np.allclose(snap.visuals["samples"]["reconstructed"][0], with_model, atol=1e-6)
@@ -43,4 +43,4 @@ def test_an_autoencoder_shows_each_image_above_its_reconstruction():
 
 def test_no_samples_for_data_that_is_not_images():
     snap, _ = snapshot_after_one_epoch("playground")
-    assert snap.visuals["samples"] is None and live_view.samples(snap) is None
+    assert snap.visuals["samples"] is None and view.samples(snap) is None

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from components import network_view
+from components.live import network
 from components.charts import LEVELS, NEGATIVE, POSITIVE
 from engine import load_experiment
 from engine.training.session import Session
@@ -25,7 +25,7 @@ def trained(preset: str):
 def test_every_neuron_gets_its_picture_and_every_weight_a_link():
     session, types = trained("playground")  # 2 inputs, 4 and 2 hidden neurons, 1 output
     info = session.data.info
-    figure = network_view.figure(all_visuals(session), types, info.features, info.domain)
+    figure = network.figure(all_visuals(session), types, info.features, info.domain)
     squares = [t for t in figure.data if t.type == "heatmap"]
     assert len(squares) == 2 + 4 + 2 + 1
     links = [t for t in figure.data if t.type == "scatter"]
@@ -35,15 +35,15 @@ def test_every_neuron_gets_its_picture_and_every_weight_a_link():
     assert colours <= {POSITIVE, NEGATIVE}
     assert (POSITIVE in colours) == bool((weights > 0).any() or (session.model.h2.weight > 0).any().item())
     widest = max(links, key=lambda t: t.line.width)
-    assert widest.line.width == max(network_view.WIDTHS)  # the largest weight draws the widest link
+    assert widest.line.width == max(network.WIDTHS)  # the largest weight draws the widest link
     assert all((s.zmin, s.zmax) == (0, LEVELS) and np.asarray(s.z).dtype == np.uint8 for s in squares)
 
 
 def test_only_plain_stacks_get_the_network_picture():
     session, types = trained("residual_mlp")
     info = session.data.info
-    assert network_view.columns(types) is None
-    assert network_view.figure(all_visuals(session), types, info.features, info.domain) is None
+    assert network.columns(types) is None
+    assert network.figure(all_visuals(session), types, info.features, info.domain) is None
     raw = json.loads((ROOT / "presets" / "multiclass_spiral.json").read_text())
     stack = {n["id"]: n["type"] for n in raw["model"]["nodes"]}
-    assert network_view.columns(stack) == [("h1", "a1"), ("h2", "a2"), ("out", "")]
+    assert network.columns(stack) == [("h1", "a1"), ("h2", "a2"), ("out", "")]

@@ -15,7 +15,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
-from components.live_reading import CURVE_POINTS, curve
+from components.live.reading import CURVE_POINTS, curve
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
@@ -230,15 +230,15 @@ def digits():
 def live_page(run):
     import streamlit as st
 
-    from components import live_reading, live_view
+    from components.live import reading, view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
     if st.session_state.get("resend", True):  # forget what the frame was sent: these tests read every figure
         st.session_state.pop("live_charts_sent", None)
     quiet = st.session_state.get("quiet", False)
-    reading = live_reading.read(0, snapshot, None if quiet else history)  # as the run panel reads it
-    live_view.show(snapshot, reading, dataset, node_types, key="live", quiet=quiet,
-                   every_s=st.session_state.get("every", 0.0))
+    shown = reading.read(0, snapshot, None if quiet else history)  # as the run panel reads it
+    view.show(snapshot, shown, dataset, node_types, key="live", quiet=quiet,
+              every_s=st.session_state.get("every", 0.0))
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):

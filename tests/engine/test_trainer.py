@@ -64,6 +64,29 @@ def test_runs_to_the_end_with_a_full_history(trainer):
     assert snap.visuals["confusion"] is not None and sum(map(sum, snap.visuals["confusion"])) == 100
 
 
+def test_train_goes_on_past_the_budget_with_the_same_weights_and_optimizer(trainer):
+    t = trainer(epochs=3, optimizer="adam")
+    t.start()
+    assert t.wait(30) and t.snapshot().state == FINISHED and t.snapshot().epoch == 3
+    assert "Train goes on" in t.snapshot().message
+    weights = t.weights()
+    adam_steps = [float(state["step"]) for state in t.session.optimizer.state.values()]
+    t.step()  # one more epoch past the budget, from where it stopped
+    wait_for(lambda: t.snapshot().state == PAUSED and t.snapshot().epoch == 4)
+    assert t.snapshot().epochs == 0  # no budget any more: the run goes on until paused
+    assert [h["epoch"] for h in t.history()] == [0, 1, 2, 3, 4]  # no second epoch-0 entry
+    # the same optimizer state: Adam's step counters went on from where the budget stopped them
+    assert [float(state["step"]) for state in t.session.optimizer.state.values()] == [s + 10 for s in adam_steps]
+    assert any(not torch.equal(weights[k], v) for k, v in t.weights().items())
+    t.start()
+    wait_for(lambda: t.snapshot().epoch >= 8)
+    assert t.snapshot().state == RUNNING  # past the old budget, until paused
+    t.pause()
+    wait_for(lambda: t.snapshot().state == PAUSED)
+    t.reset()
+    assert t.snapshot().epoch == 0 and t.snapshot().epochs == 3  # Reset starts over, with the budget
+
+
 def test_first_snapshot_shows_the_untrained_model(trainer):
     t = trainer()
     assert t.snapshot().epoch == 0 and t.snapshot().visuals is None

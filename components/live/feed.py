@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from components import live_reading
+from components.live import reading
 from engine.settings import env_int
 from engine.training.trainer import RUNNING, WAITING
 
@@ -154,7 +154,7 @@ def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> dict[str, 
         return None
     snapshot = trainer.snapshot(visuals=False) if asked else trainer.last_snapshot()
     history = trainer.history() if curve else None
-    return live_reading.read(id(trainer), snapshot, history)
+    return reading.read(id(trainer), snapshot, history)
 
 
 async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None = None) -> AsyncIterator[str]:

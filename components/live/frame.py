@@ -21,7 +21,7 @@ import streamlit.components.v1 as components
 
 from components.charts import TEMPLATE
 
-FRAME_FOLDER = Path(__file__).with_name("live_charts")  # its page, scripts and plotly.min.js
+FRAME_FOLDER = Path(__file__).with_name("frame_assets")  # its page, scripts and plotly.min.js
 
 
 @dataclass(frozen=True)
