@@ -134,7 +134,7 @@ def boundary_traces(page) -> list[dict]:
 def epoch(page) -> int:
     """The live view's epoch counter."""
     value = live_frame(page).locator("[data-number=Epoch] .value").inner_text()
-    return int(value.split("/")[0])
+    return int(value.split("/")[0].replace(",", ""))
 
 
 def wait_until(check, timeout: float = 30.0, what: str = "condition", every: float = 0.02):

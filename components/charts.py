@@ -30,6 +30,7 @@ def fixed_margins(second_axis: bool = False) -> dict[str, int]:
     return {"l": 55, "r": 55 if second_axis else 15, "t": 30, "b": 45}
 
 
+CHAR_PX = 7  # about a character's width in the 12 px tick labels, to size margins for labels
 LEVELS = 255  # heatmaps are sent as 256 shades (uint8), drawn with zmin=0, zmax=LEVELS
 
 
@@ -52,8 +53,12 @@ def point_colours(labels: np.ndarray, classification: bool, classes: int | None)
 
 
 def points_trace(points: np.ndarray, labels: np.ndarray, dataset: Dataset, name: str, test: bool = False) -> go.Scatter:
+    """Filled dots with a white stroke, as the Playground draws them: the stroke parts a dot from a
+    region of its own colour, and reads on the orange and the blue alike. Test dots get a thicker
+    dark stroke, to tell them apart."""
     info = dataset.info
-    marker = {"size": 6, "line": {"width": 1.5 if test else 0.5, "color": "#222222" if test else "#ffffff"},
+    outline = {"width": 1.5, "color": "#222222"} if test else {"width": 1, "color": "#ffffff"}
+    marker = {"size": 7, "symbol": "circle", "opacity": 1, "line": outline,
               **point_colours(labels, info.is_classification, info.n_classes)}
     points = np.asarray(points, dtype=np.float32)  # half the bytes; far finer than a pixel
     return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name=name, marker=marker,
@@ -61,10 +66,26 @@ def points_trace(points: np.ndarray, labels: np.ndarray, dataset: Dataset, name:
 
 
 def square_layout(fig: go.Figure, domain, height: int = 320) -> go.Figure:
-    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False,
-                      xaxis={"range": list(domain), "title": "x₁", "constrain": "domain"},
-                      yaxis={"range": list(domain), "title": "x₂", "scaleanchor": "x"})
+    """Both axes show exactly `domain`, at one scale. With "domain" constraints on both, plotly
+    shrinks the plot area to a square; with it on x alone, it widened y's range instead."""
+    axis = {"range": list(domain), "constrain": "domain"}
+    fig.update_layout(height=height, margin=fixed_margins(), showlegend=False,
+                      xaxis={**axis, "title": "x₁"}, yaxis={**axis, "title": "x₂", "scaleanchor": "x", "scaleratio": 1})
     return fig
+
+
+def square_subplots(fig: go.Figure) -> go.Figure:
+    """Each subplot's y axis at the scale of its own x axis (make_subplots anchors yaxisN to xN):
+    an image shrinks to a square in its cell instead of stretching to the cell's shape."""
+    fig.update_xaxes(constrain="domain")
+    return fig.for_each_yaxis(lambda axis: axis.update(scaleanchor=axis.anchor, scaleratio=1, constrain="domain"))
+
+
+def padded(values, share: float = 0.05) -> list[float]:
+    """An axis range around `values`, `share` of their span wider on each side."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    pad = (high - low) * share or 0.5  # all equal: still a range to draw in
+    return [low - pad, high + pad]
 
 
 def preview(dataset: Dataset) -> go.Figure:
@@ -79,23 +100,24 @@ def preview(dataset: Dataset) -> go.Figure:
         for i in range(min(10, len(dataset.x_train))):
             fig.add_trace(go.Heatmap(z=dataset.x_train[i, 0].numpy()[::-1], colorscale="Greys", showscale=False,
                                      hoverinfo="skip"), row=i // 5 + 1, col=i % 5 + 1)
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return fig.update_layout(height=280, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+        fig.update_xaxes(visible=False).update_yaxes(visible=False)
+        return square_subplots(fig).update_layout(height=280, margin={"l": 5, "r": 5, "t": 30, "b": 5})
     if info.kind == "series":
         time = dataset.extra["time"]
         values = np.concatenate([dataset.y_train.numpy(), dataset.y_test.numpy()])
         split = len(dataset.y_train)
         fig = go.Figure([go.Scatter(x=time[:split], y=values[:split], name="train", line={"color": POSITIVE}),
                          go.Scatter(x=time[split:], y=values[split:], name="test", line={"color": NEGATIVE})])
-        return fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                                 xaxis_title="time (rad)", yaxis_title="value")
+        return fig.update_layout(height=260, margin=fixed_margins(),
+                                 xaxis={"title": "time (rad)", "range": [float(time[0]), float(time[-1])]},
+                                 yaxis={"title": "value", "range": padded(values)})
     if info.kind == "table" and dataset.x_train.shape[1] >= 2:
         x = dataset.x_train.numpy()
         fig = go.Figure(go.Scatter(x=x[:, 0], y=x[:, 1], mode="markers",
                                    marker={"size": 6, **point_colours(dataset.y_train.numpy(), info.is_classification, info.n_classes)}))
-        return fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                                 xaxis_title=f"{info.features[0]} (standardized)", yaxis_title=f"{info.features[1]} (standardized)")
+        return fig.update_layout(height=300, margin=fixed_margins(),
+                                 xaxis={"title": f"{info.features[0]} (standardized)", "range": padded(x[:, 0])},
+                                 yaxis={"title": f"{info.features[1]} (standardized)", "range": padded(x[:, 1])})
     rows = min(8, len(dataset.x_train))
     tokens = [" ".join(str(int(t)) for t in dataset.x_train[i]) for i in range(rows)]
     targets = [" ".join(str(int(t)) for t in dataset.y_train[i].reshape(-1)) for i in range(rows)]

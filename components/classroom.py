@@ -1,5 +1,6 @@
 """Classroom and demo mode: URL flags hide chosen parts of the page, as in TensorFlow
-Playground. `?hide=data,training,builder,share,summary,export,text` hides those sections."""
+Playground. `?hide=data,training,builder,share,summary,export,text` hides those sections;
+`?view=present` is the presenting view (large, for a projector)."""
 
 from __future__ import annotations
 
@@ -17,4 +18,17 @@ def hidden() -> set[str]:
 def flags() -> dict[str, str]:
     """The URL flags to keep in shared links."""
     hide = ",".join(sorted(hidden()))
-    return {"hide": hide} if hide else {}
+    return {**({"hide": hide} if hide else {}), **({"view": "present"} if presenting() else {})}
+
+
+def presenting() -> bool:
+    """`?view=present`: the network and its output fill the screen, for a projector."""
+    return st.query_params.get("view") == "present"
+
+
+def present(on: bool) -> None:
+    """Enter or leave the presenting view (a button's callback)."""
+    if on:
+        st.query_params["view"] = "present"
+    else:
+        st.query_params.pop("view", None)

@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from components import dataset_picker
 from components.charts import preview
 from components.memo import remembered
 from components.param_widgets import widget
@@ -32,16 +33,19 @@ def _family(name: str) -> str:
     return next(f for f, names in FAMILIES.items() if name in names)
 
 
-def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
+def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> dict[str, Any] | None:
+    """The data controls. `compact` (the Playground's data column): without the sample count and
+    the preview, which `details` shows in a panel of their own (the output shows the points)."""
     data = dict(data or {"dataset": "circle"})
     key = f"data_{version}"
     name = data.get("dataset") if data.get("dataset") in DATASETS else "circle"
+    clicked = dataset_picker.show(name, key="data_thumbnails")
     chosen = st.selectbox("Dataset", ORDER, index=ORDER.index(name), key=f"{key}_dataset",
                           format_func=lambda n: f"{_family(n)} · {n}", help=DATASETS[name].explain)
+    chosen = clicked or chosen
     if chosen != name:
         return {"dataset": chosen, **{k: data[k] for k in ("noise", "train_fraction", "seed") if k in data}}
     kind = DATASETS[name]
-    st.caption(kind.explain)
     edited = dict(data)
     schema = kind.schema()
     columns: list[str] = []
@@ -52,7 +56,7 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
             if data.get("target") not in columns:
                 edited["target"] = columns[-1]  # most tables end with what they describe
     for field, param in schema.items():
-        if field in ("seed", *SOURCES) or (field == "n_samples" and name == "csv"):
+        if field in ("seed", *SOURCES) or (field == "n_samples" and (name == "csv" or compact)):
             continue
         current = data.get(field, None if param.required else kind.default_of(field))
         if field == "features":
@@ -64,7 +68,8 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
             value = st.selectbox("target", columns, index=columns.index(current) if current in columns else
                                  len(columns) - 1, key=f"{key}_target", help=param.help)
         elif field in ("noise", "train_fraction"):
-            value = st.slider(field.replace("_", " "), param.low, param.high, float(current), step=0.05,
+            label = {"noise": "noise", "train_fraction": "training share"}[field]
+            value = st.slider(label, param.low, param.high, float(current), step=0.05,
                               key=f"{key}_{field}", help=param.help)
         else:
             value = widget(field, param, current, f"{key}_{field}")
@@ -74,16 +79,21 @@ def show(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
         edited["seed"] = int(data.get("seed", 0)) + 1
     if edited != data:
         return edited
+    _checked(data, with_preview=not compact)
+    return None
+
+
+def _checked(data: dict[str, Any], with_preview: bool) -> None:
+    """The section's problems, and (`with_preview`) a first look at its data."""
     config, info, problems = check_data(data, WEB_LIMITS)
     for problem in problems:
         st.error(str(problem))
-    if config is not None:
+    if config is not None and with_preview:
         dataset = make_dataset(config)
         figure = remembered("data_preview", json.dumps(data, sort_keys=True), lambda: preview(dataset))
         st.plotly_chart(figure, key="data_preview", config={"displayModeBar": False})
         st.caption(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
                    f"{info.task}" + (f" · {info.n_classes} classes" if info.n_classes else ""))
-    return None
 
 
 def _upload(key: str, data: dict[str, Any]) -> tuple[dict[str, str] | None, list[str]]:
@@ -127,3 +137,19 @@ def _columns(data: dict[str, Any]) -> list[str]:
         return columns_of(content) if content else []
 
     return remembered("data_columns", source, read)
+
+
+def details(data: dict[str, Any] | None, version: str) -> dict[str, Any] | None:
+    """The sample count and a preview of the data: returns an edited section or None."""
+    data = dict(data or {"dataset": "circle"})
+    name = data.get("dataset") if data.get("dataset") in DATASETS else "circle"
+    kind = DATASETS[name]
+    st.caption(kind.explain)
+    schema = kind.schema()
+    if "n_samples" in schema and name != "csv":
+        current = data.get("n_samples", kind.default_of("n_samples"))
+        value = widget("n_samples", schema["n_samples"], current, f"data_{version}_details_n_samples")
+        if value != current:
+            return {**data, "n_samples": value}
+    _checked(data, with_preview=True)
+    return None

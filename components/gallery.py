@@ -120,9 +120,9 @@ def _browse() -> None:
                     st.rerun()
 
 
-def show() -> dict | None:
+def show(label: str = "Presets gallery") -> dict | None:
     """The button that opens the gallery; returns the experiment the user picked there, once."""
-    if st.button("📚 Presets gallery", key="gallery_open", width="stretch"):
+    if st.button(label, icon=":material/collections_bookmark:", key="gallery_open", width="stretch"):
         st.session_state.gallery_visible = True
     if st.session_state.get("gallery_visible"):  # stays open across reruns until closed or used
         _browse()

@@ -1,5 +1,7 @@
-"""The playground page: data, model and training side by side, with the live run. Wiring only:
-every panel is a component with its own session keys."""
+"""The playground page, on one screen as TensorFlow Playground is: a one-line title bar; the run
+controls and the training settings in a row; the data on the left; the network and its output,
+live, on the right; the secondary parts in tabs below. Wiring only: every panel is a component
+with its own session keys."""
 
 import functools
 import json
@@ -9,11 +11,14 @@ import streamlit as st
 from components import (
     builder,
     classroom,
+    control_bar,
     data_panel,
     export_panel,
     fragments,
     gallery,
+    layout,
     model_summary,
+    quick_mlp,
     run_panel,
     share_panel,
     training_panel,
@@ -25,73 +30,97 @@ from engine import analyze
 from engine.share import encode
 from engine.training.config import FIELDS
 
-HEADER, SHARE, EXPORT = "header", "share", "export"  # parts of the page that a new rate reruns
-
-
-def _commit(edited: dict) -> None:
-    if workspace.commit(edited):
-        st.rerun()
+HEADER, SHARE, EXPORT = "header", "share", "export"
+HEADLINE_CHARS = 78  # the title bar is one line at 1440 px  # parts of the page that a new rate reruns
 
 
 def show() -> None:
     link_problems = workspace.start()
     fragments.page_run()
-    hidden = classroom.hidden()
+    hidden, present = classroom.hidden(), classroom.presenting()
+    layout.style(present)
     raw = workspace.current()
     header = st.container()  # drawn last, so Undo and the title follow a change made below
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
-
     analysis = remembered("analysis", json.dumps(raw.get("model"), sort_keys=True, default=repr),
                           lambda: analyze(raw.get("model")))
     experiment, problems = workspace.check(raw)
-    data_column, build_column, run_column = st.columns([1.1, 1.6, 1.8], gap="medium")
-    with run_column:  # filled first: Train or Pause shows there before the rest is drawn again
-        st.subheader("Train and watch")
-        with guard("training run"):
-            run_panel.show(experiment, [str(p) for p in problems], raw)
-        if "export" not in hidden:
-            exports = st.expander("Export: PyTorch, DDP, ONNX, pt2, weights", key="app_export_open", on_change="rerun")
-            if exports.open:
-                with exports:
-                    _export()
-    with data_column:
-        if "data" not in hidden:
-            st.subheader("Data")
-            with guard("data"):
-                data = data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")))
-                if data is not None:
-                    _commit({**raw, "data": data})
-        if "training" not in hidden:
-            st.subheader("Training")
-            with guard("training"):
-                training = training_panel.show(raw.get("training"), workspace.widget_key("training", raw.get("training")),
-                                               LIVE_RATE)
-                if training is not None:
-                    _commit({**raw, "training": training})
-    with build_column:
-        if "builder" not in hidden:
-            st.subheader("Model")
-            with guard("model builder"):
-                model = builder.show(raw.get("model") or {}, analysis, workspace.widget_key("model", raw.get("model")))
-                if model is not None:
-                    _commit({**raw, "model": model})
-        if "summary" not in hidden:
-            summary = st.expander("Summary: shapes, parameters, multiply-adds", key="app_summary_open", on_change="rerun")
-            if summary.open:  # folded panels are not drawn: every element costs each rerun in the browser
-                with summary, guard("summary"):
-                    model_summary.show(analysis)
-
+    controls, settings = st.columns([1.9, 5.1] if not present else [2.2, 4.8], vertical_alignment="bottom")
+    show_data = "data" not in hidden and not present
+    if show_data:
+        data_column, live_column = st.columns([1.0, 3.3], gap="medium")
+    else:
+        data_column, live_column = None, st.container()
+    with live_column:
+        mlp_row = st.container()
+        live_area = st.container()
+    with guard("training run"):  # first: Train or Pause shows before the rest is drawn again
+        run_panel.show(experiment, [str(p) for p in problems], raw, controls, live_area, present=present)
+    with settings, guard("settings"):
+        if "training" not in hidden or present:
+            _commit(control_bar.show(raw, workspace.widget_key("experiment", raw), LIVE_RATE, present=present))
+    if "builder" not in hidden and not present:
+        with mlp_row, guard("network"):
+            _commit(quick_mlp.compact(raw.get("model") or {}, workspace.widget_key("model", raw.get("model"))))
+    if data_column is not None:
+        with data_column, guard("data"):
+            _commit(_with_data(raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
+                                                    compact=True)))
+    if not present:
+        _panels_below(raw, analysis, hidden)
     with header, guard("header"):
         _header(hidden)
-    with st.sidebar:
-        with guard("presets"):
-            preset = gallery.show()
-            if preset is not None:
-                _commit(preset)
-        if "share" not in hidden:
-            _share()
     _keep_in_url(raw)
+
+
+def _with_data(raw: dict, data: dict | None) -> dict | None:
+    return None if data is None else {**raw, "data": data}
+
+
+def _commit(edited: dict | None) -> None:
+    if edited is not None and workspace.commit(edited):
+        st.rerun()
+
+
+def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
+    """The secondary parts, one tab each: the full model editor, every training setting, the data's
+    details, the summary, the exports, experiment files and the run's own settings."""
+    names = [name for name, part in PANELS if part not in hidden]
+    # only the open tab is drawn: every element costs each page run its time in the browser
+    tabs = {name: tab for name, tab in zip(names, st.tabs(names, key="app_panel", on_change="rerun"), strict=True)
+            if tab.open}
+    if "Model" in tabs:
+        with tabs["Model"], guard("model builder"):
+            _commit(_with("model", raw, builder.show(raw.get("model") or {}, analysis,
+                                                      workspace.widget_key("model", raw.get("model")))))
+    if "Training" in tabs:
+        with tabs["Training"], guard("training"):
+            _commit(_with("training", raw, training_panel.show(raw.get("training"), workspace.widget_key(
+                "training", raw.get("training")), LIVE_RATE)))
+    if "Data" in tabs:
+        with tabs["Data"], guard("data details"):
+            _commit(_with("data", raw, data_panel.details(raw.get("data"), workspace.widget_key("data", raw.get("data")))))
+    if "Summary" in tabs:
+        with tabs["Summary"], guard("summary"):
+            model_summary.show(analysis)
+    if "Export" in tabs:
+        with tabs["Export"]:
+            _export()
+    if "Experiment file" in tabs:
+        with tabs["Experiment file"]:
+            _share()
+    if "Run" in tabs:
+        with tabs["Run"], guard("run details"):
+            run_panel.details()
+
+
+PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("Summary", "summary"),
+          ("Export", "export"), ("Experiment file", "share"), ("Run", None))
+
+
+def _with(section: str, raw: dict, edited: dict | None) -> dict | None:
+    return None if edited is None else {**raw, section: edited}
 
 
 def _whole_page(change) -> None:
@@ -115,7 +144,7 @@ def _rate_set(rate: float) -> None:
     run_panel.follow_rate(raw)
     _keep_in_url(raw)
     # the live view first: its rate is what a person waits to see
-    fragments.rerun([run_panel.LIVE_FRAGMENT, training_panel.RATE_FRAGMENT, HEADER, SHARE, EXPORT])
+    fragments.rerun([run_panel.LIVE_FRAGMENT, control_bar.RATE_PART, training_panel.RATE_FRAGMENT, HEADER, SHARE, EXPORT])
 
 
 def _rate_now() -> tuple[float, str]:
@@ -141,24 +170,39 @@ def _export() -> None:
 def _share() -> None:
     raw = workspace.current()
     with guard("share"):
-        uploaded = share_panel.show(raw, classroom.flags(), workspace.widget_key("experiment", raw))
+        uploaded = share_panel.show(raw, workspace.widget_key("experiment", raw))
         if uploaded is not None:
             _commit(uploaded)
 
 
 @fragments.part(HEADER)
 def _header(hidden: set[str]) -> None:
+    """One line: the name and what is loaded, then presets, undo and redo, sharing, presenting."""
     raw = workspace.current()
-    title, undo, redo = st.columns([8, 1, 1])
-    title.title("NeuroLoom")
+    present = classroom.presenting()
+    cells = st.columns([1.2, 4.1, 1.3, 0.45, 0.45, 1.2, 1.2, 1.1], vertical_alignment="center")
+    cells[0].markdown("**:material/hub: NeuroLoom**")
+    headline = _headline(raw) if "text" not in hidden else ""
+    if headline:  # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
+        cells[1].text(layout.shortened(headline, HEADLINE_CHARS), help=headline if len(headline) > HEADLINE_CHARS else None)
+    with cells[2]:
+        preset = gallery.show(label="Presets")
+        if preset is not None:
+            _whole_page(lambda: workspace.commit(preset))
     # callbacks act before the page runs: the page is drawn once, already undone
-    undo.button("↶ Undo", disabled=not workspace.can_undo(), key="app_undo", on_click=_whole_page, args=(workspace.undo,))
-    redo.button("↷ Redo", disabled=not workspace.can_redo(), key="app_redo", on_click=_whole_page, args=(workspace.redo,))
-    if "text" not in hidden:
-        st.caption("Build a neural network, watch it learn, take the code with you.")
-        headline = _headline(raw)
-        if headline:  # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
-            st.text(headline)
+    cells[3].button("", icon=":material/undo:", disabled=not workspace.can_undo(), key="app_undo", on_click=_whole_page,
+                    args=(workspace.undo,), help="Undo", width="stretch")
+    cells[4].button("", icon=":material/redo:", disabled=not workspace.can_redo(), key="app_redo", on_click=_whole_page,
+                    args=(workspace.redo,), help="Redo", width="stretch")
+    if "share" not in hidden:
+        with cells[5]:
+            share_panel.copy_button(raw, classroom.flags())
+        with cells[6]:
+            share_panel.download_button(raw)
+    cells[7].button("Leave" if present else "Present", icon=":material/close:" if present else ":material/slideshow:",
+                    key="app_present", on_click=classroom.present,
+                    args=(not present,), width="stretch",
+                    help="back to the whole playground" if present else "the network and its output, large, for a projector")
 
 
 @functools.cache

@@ -43,3 +43,25 @@ def show(model: dict[str, Any], version: str) -> dict[str, Any] | None:
                 if chosen != stack.activations[layer]:
                     return mlp.write_stack(model, mlp.set_activation(stack, chosen, layer))
     return None
+
+
+def compact(model: dict[str, Any], version: str) -> dict[str, Any] | None:
+    """One row above the network, as in TensorFlow Playground: - / + hidden layers, and each
+    layer's width. Nothing for models that are not a plain stack (the Model tab edits those)."""
+    stack = mlp.read_stack(model)
+    if stack is None:
+        return None
+    key = f"mlp_row_{version}"
+    cells = st.columns([0.45, 1.3, 0.45, *([0.9] * mlp.MAX_LAYERS)], vertical_alignment="bottom")
+    if cells[0].button("−", key=f"{key}_remove", help="remove the last hidden layer", disabled=not stack.widths):
+        return mlp.write_stack(model, mlp.remove_layer(stack))
+    count = len(stack.widths)
+    cells[1].markdown(f"**{count} hidden layer{'s' if count != 1 else ''}**")
+    if cells[2].button("+", key=f"{key}_add", help="add a hidden layer", disabled=count >= mlp.MAX_LAYERS):
+        return mlp.write_stack(model, mlp.add_layer(stack))
+    for layer, (cell, width) in enumerate(zip(cells[3:], stack.widths, strict=False)):
+        value = cell.number_input(f"layer {layer + 1}", min_value=1, max_value=mlp.MAX_NEURONS, value=width, step=1,
+                                  key=f"{key}_width_{layer}", help="neurons in this layer")
+        if value != width:
+            return mlp.write_stack(model, mlp.resize(stack, layer, value - width))
+    return None

@@ -12,12 +12,12 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments
+from components import fragments, graph_view, workspace
 from components.live import feed, reading, view
 from engine import Experiment
 from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
-from engine.training.trainer import ENDED, IDLE, PAUSED, RUNNING, WAITING
+from engine.training.trainer import DIVERGED, FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, WAITING
 
 LIVE_FRAGMENT = "live"  # the live view's part of the page: polled, and rerun alone for a new rate
 POLL_SECONDS = 0.5  # the page's live part (status, charts) twice a second; the live feed sends the numbers
@@ -32,8 +32,9 @@ warm_up()  # once per server, when the page is first imported
 
 def _release(holder: dict) -> None:
     feed.forget(holder)
-    if holder.get("trainer") is not None:
-        holder["trainer"].close()
+    for trainer in (holder.get("trainer"), (holder.get("aside") or (None, None))[1]):
+        if trainer is not None:
+            trainer.close()
 
 
 @st.cache_resource(scope="session", on_release=_release, show_spinner=False)
@@ -47,38 +48,71 @@ def signature(raw: dict[str, Any]) -> str:
     return json.dumps({"model": raw.get("model"), "data": raw.get("data"), "training": training}, sort_keys=True)
 
 
-def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]) -> None:
+def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any], controls=None, live_area=None,
+         present: bool = False) -> None:
+    """The run controls into `controls`, the live view into `live_area` (containers; by default
+    one under the other, here). An edit of the model, data or settings starts the run over, as in
+    TensorFlow Playground; the old run is set aside, paused, and comes back when Undo returns to
+    its setup."""
+    controls, live_area = controls or st.container(), live_area or st.container()
     holder = _holder()
     trainer: RemoteTrainer | None = holder["trainer"]
     if experiment is None:
-        st.button("Train", disabled=True, key="run_train_disabled", type="primary")
-        st.warning(f"Train is off until the experiment is valid: {problems[0]}"
-                   + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-        if trainer is not None:
-            _live(trainer)
+        with controls:
+            st.button("Train", icon=":material/play_arrow:", disabled=True, key="run_train_disabled", type="primary")
+        with live_area:
+            st.warning(f"Train is off until the experiment is valid: {problems[0]}"
+                       + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+            if trainer is not None:
+                _live(trainer, present=present)
         return
     if experiment.data is None:
-        st.info("Pick a dataset to train on.")
+        with live_area:
+            st.info("Pick a dataset to train on.")
         return
-    fresh = signature(raw)
-    logging = bool(st.session_state.get("run_tensorboard"))
-    changed = holder["signature"] != fresh or holder.get("logging") != logging
-    if trainer is None or (changed and trainer.state in (IDLE, *ENDED)):
-        if trainer is not None:
-            trainer.close()
-        trainer = holder["trainer"] = _new_trainer(experiment)
-        holder["signature"], holder["logging"] = fresh, logging
-    elif holder["signature"] != fresh:
-        st.info("You changed the model, data or settings: the current run keeps going. Reset to train the new setup.")
-        if st.button("Reset to the new setup", key="run_reset_new"):
-            trainer.close()
-            trainer = holder["trainer"] = _new_trainer(experiment)
-            holder["signature"], holder["logging"] = fresh, logging
+    trainer = _settle(holder, experiment, raw)
+    pending = st.session_state.pop("run_pending", None)
+    if pending in ACTIONS:  # a click that came while the page was busy with the edit before it
+        getattr(trainer, pending)()
     now = trainer.snapshot(visuals=False)  # one question to the process per page run: each waits on it
     if abs(now.lr - (raw.get("training") or {}).get("lr", now.lr)) > 1e-12:
         follow_rate(raw)  # a rate from Undo, a loaded file or a link (the rate inputs apply theirs at once)
-    _controls(trainer, now.state)
-    _live(trainer, now.state)
+    with controls:
+        _controls(now.state, pending is not None)
+    with live_area:
+        _live(trainer, now.state, present=present)
+
+
+def _settle(holder: dict, experiment: Experiment, raw: dict[str, Any]) -> RemoteTrainer:
+    """This tab's trainer for `raw`: the current one, the one set aside when Undo came back to its
+    setup, or a new one."""
+    fresh, logging = signature(raw), bool(st.session_state.get("run_tensorboard"))
+    trainer = holder["trainer"]
+    if trainer is not None and holder["signature"] == fresh and holder.get("logging") == logging:
+        return trainer
+    aside = holder.get("aside")
+    back = aside is not None and aside[0] == fresh and trainer is not None  # Undo returned to it
+    chosen = aside[1] if back else _new_trainer(experiment)
+    if trainer is not None:
+        progress = trainer.last_snapshot().epoch > 0
+        trainer.pause()  # kept as it was, for Undo
+        if aside is not None and aside[1] is not chosen:
+            aside[1].close()
+        holder["aside"] = (holder["signature"], trainer) if progress else None
+        if not progress:
+            trainer.close()
+        elif back:
+            st.toast("The run of this setup is back, paused where it was.", icon="↺")
+        else:
+            st.toast("A new setup starts a new run. Undo brings the last run back.", icon="↺")
+    holder.update(trainer=chosen, signature=fresh, logging=logging)
+    feed.nudge(holder)
+    return chosen
+
+
+def _diagram(trainer: RemoteTrainer):
+    """The model's diagram, for models with no neuron picture."""
+    return graph_view.figure(trainer.experiment.analysis, None)
 
 
 def _new_trainer(experiment: Experiment) -> RemoteTrainer:
@@ -105,24 +139,42 @@ def current(raw: dict[str, Any]) -> RemoteTrainer | None:
     return holder["trainer"] if holder["signature"] == signature(raw) else None
 
 
-def _act(action) -> None:
-    """A control's callback: `action`, then the live feed shows its effect at once."""
-    action()
-    feed.nudge(_holder())
+ACTIONS = ("start", "pause", "step", "reset")
 
 
-def _controls(trainer: RemoteTrainer, state: str) -> None:
-    # Callbacks act before the page runs: one page run per click, not a run and a rerun
-    cols = st.columns(4)
-    label = "Resume" if state == PAUSED else "Train"
-    cols[0].button(label, key="run_train", type="primary", disabled=state in (RUNNING, WAITING) or state in ENDED,
-                   on_click=_act, args=(trainer.start,))
-    cols[1].button("Pause", key="run_pause", disabled=state not in (RUNNING, WAITING), on_click=_act,
-                   args=(trainer.pause,))
-    cols[2].button("Step", key="run_step", disabled=state not in (IDLE, PAUSED), help="train exactly one epoch",
-                   on_click=_act, args=(trainer.step,))
-    cols[3].button("Reset", key="run_reset", help="fresh weights, empty history", on_click=_act,
-                   args=(trainer.reset,))
+def _act(action: str) -> None:
+    """A control's callback (before the page runs): `action` on this tab's trainer, and the live
+    feed shows it at once. A click made while the page was still drawing an edit would reach the
+    run of the old setup: it is kept, and the page's run gives it to the new setup's trainer."""
+    holder = _holder()
+    shown = workspace.current() if workspace.started() else None  # a page without a workspace: its own run
+    if holder["trainer"] is None or (shown is not None and holder["signature"] != signature(shown)):
+        st.session_state.run_pending = action
+        return
+    getattr(holder["trainer"], action)()
+    feed.nudge(holder)
+
+
+def _controls(state: str, busy: bool) -> None:
+    # Callbacks act before the page runs: one page run per click, not a run and a rerun. Each
+    # button says what it will do, and its callback does that (not what the state is by then).
+    train, step, reset = st.columns([1.3, 1.0, 1.0], vertical_alignment="center")
+    if state in (RUNNING, WAITING):
+        train.button("Pause", icon=":material/pause:", key="run_train", type="primary", on_click=_act,
+                     args=("pause",), width="stretch")
+    else:
+        label = {PAUSED: "Resume", FINISHED: "Go on"}.get(state, "Train")
+        train.button(label, icon=":material/play_arrow:", key="run_train", type="primary",
+                     disabled=state in (STOPPED, DIVERGED, FAILED), on_click=_act, args=("start",), width="stretch",
+                     help="the run reached its epoch budget: train on from here" if state == FINISHED else None)
+    step.button("Step", icon=":material/skip_next:", key="run_step", disabled=state not in (IDLE, PAUSED, FINISHED),
+                help="train exactly one epoch", on_click=_act, args=("step",), width="stretch")
+    reset.button("Reset", icon=":material/replay:" if not busy else ":material/hourglass_top:", key="run_reset",
+                 help="fresh weights, empty history" + (" (starting the run you asked for…)" if busy else ""),
+                 on_click=_act, args=("reset",), width="stretch")
+
+
+def _logging_toggle(state: str) -> None:
     if not TENSORBOARD:
         return
     st.toggle("Log to TensorBoard", key="run_tensorboard", disabled=state != IDLE,
@@ -130,7 +182,14 @@ def _controls(trainer: RemoteTrainer, state: str) -> None:
                    f"(view with `tensorboard --logdir {RUNS.name}`)")
 
 
-def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
+def details() -> None:
+    """The run's secondary settings, for a panel below the playground."""
+    holder = _holder()
+    state = holder["trainer"].last_snapshot().state if holder["trainer"] is not None else IDLE
+    _logging_toggle(state)
+
+
+def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = False) -> None:
     # One polling fragment: in Streamlit 1.67 a second one polling beside it (tried, to redraw the
     # charts on a slower timer) leaves copies of its charts piling up in the page
     polling = (state or trainer.state) in (RUNNING, WAITING)
@@ -148,11 +207,11 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         snapshot = trainer.snapshot(visuals=not polling or (not quiet and view.charts_due(every_s)))
         if polling and snapshot.state not in (RUNNING, WAITING):
             st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
-        state = {WAITING: "⏳ waiting for a free training slot", RUNNING: "▶ training", PAUSED: "⏸ paused"}
-        st.markdown(f"**{state.get(snapshot.state, snapshot.state)}** · {snapshot.device}"
-                    + (f" · {snapshot.message}" if snapshot.message else ""))
-        if snapshot.state in ("diverged", "failed"):
+        # the state, speed and device are in the frame's reading; a message says why it stopped
+        if snapshot.state in (DIVERGED, FAILED):
             st.error(snapshot.message)
+        elif snapshot.message:
+            st.caption(snapshot.message)
         node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
         # The curve goes with a page run; while training it streams from the feed (sending it here
         # too would be a second copy the frame ignores). A person waits on a quiet run: its
@@ -161,6 +220,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None) -> None:
         streamed = polling and stream is not None
         shown = reading.read(id(trainer), snapshot, None if quiet or streamed else trainer.history())
         view.show(snapshot, shown, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
-                  feed=stream)
+                  feed=stream, diagram=lambda: _diagram(trainer), present=present,
+                  analysis=trainer.experiment.analysis)
 
     live()

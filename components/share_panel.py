@@ -1,14 +1,17 @@
-"""Share and keep: the link to this exact setup, download and upload of experiment files.
-Returns an uploaded experiment to load, or None (a bad upload shows its problems instead)."""
+"""Share and keep: a Copy-link button for the link to this exact setup, the download of the
+experiment file, and opening one. `show` returns an uploaded experiment to load, or None (a bad
+upload shows its problems instead)."""
 
 from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from components import workspace
 from engine import SpecError
@@ -23,12 +26,23 @@ def link(raw: dict[str, Any], flags: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def show(raw: dict[str, Any], flags: dict[str, str], version: str) -> dict[str, Any] | None:
-    st.caption("Copy link (the whole setup is in it):")
-    st.code(link(raw, flags), language=None, wrap_lines=True)
+_copy_button = components.declare_component("copy_link", path=str(Path(__file__).with_name("copy_link_assets")))
+
+
+def copy_button(raw: dict[str, Any], flags: dict[str, str]) -> None:
+    """A button that copies the link to this exact setup to the clipboard, and says it did."""
+    _copy_button(link=link(raw, flags), key="share_copy_link", default=None)
+
+
+def download_button(raw: dict[str, Any], label: str = "Download") -> None:
     name = "_".join(re.findall(r"[a-z0-9]+", str(raw.get("title") or "").lower()))[:40] or "experiment"
-    st.download_button("Download experiment (.json)", json.dumps(raw, indent=2), file_name=f"{name}.json",
-                       mime="application/json", key="share_download")
+    st.download_button(label, json.dumps(raw, indent=2), icon=":material/download:", file_name=f"{name}.json", mime="application/json",
+                       key="share_download", help="the experiment as a file (.json) to keep or open later",
+                       width="stretch")
+
+
+def show(raw: dict[str, Any], version: str) -> dict[str, Any] | None:
+    """Opening an experiment file (the link and the download are in the title bar)."""
     file = st.file_uploader("Open an experiment file", type=["json"], key=f"share_upload_{version}",
                             max_upload_size=MAX_FILE_BYTES // 2**20)
     if file is None:

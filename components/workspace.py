@@ -57,6 +57,11 @@ def check(raw: Experiment) -> tuple[Checked | None, list[Problem]]:
     return check_experiment(raw, WEB_LIMITS)
 
 
+def started() -> bool:
+    """Whether this session's page has a workspace (`start` ran)."""
+    return "workspace_current" in st.session_state
+
+
 def current() -> Experiment:
     return st.session_state.workspace_current
 

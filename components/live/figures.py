@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from components.charts import (
+    CHAR_PX,
     CLASS_COLOURS,
     DIVERGING,
     LEVELS,
@@ -18,6 +19,7 @@ from components.charts import (
     levels,
     points_trace,
     square_layout,
+    square_subplots,
 )
 from engine.data import Dataset
 from engine.registry import REGISTRY
@@ -26,12 +28,14 @@ from engine.training.trainer import Snapshot
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
     """Fixed margins, wide enough for tick labels and axis titles: plotly.js's automatic margins
-    re-lay the chart out on every update. No figure (nothing to draw yet) stays None."""
+    re-lay the chart out on every update. A figure that asked for wider ones (long labels) keeps
+    them. No figure (nothing to draw yet) stays None."""
     if fig is None:
         return None
     if fig.layout.xaxis.visible is not False:
         second_axis = "yaxis2" in fig.layout and fig.layout["yaxis2"].overlaying is not None
-        fig.update_layout(margin=fixed_margins(second_axis))
+        asked = fig.layout.margin
+        fig.update_layout(margin={side: max(px, asked[side] or 0) for side, px in fixed_margins(second_axis).items()})
     return fig.update_xaxes(automargin=False).update_yaxes(automargin=False)
 
 
@@ -55,7 +59,9 @@ def boundary(snapshot: Snapshot, dataset: Dataset) -> go.Figure | None:
         scale = [[i / max(1, len(CLASS_COLOURS) - 1), c] for i, c in enumerate(CLASS_COLOURS)]
         heat = go.Heatmap(x=axis, y=axis, z=classes, zmin=0, zmax=len(CLASS_COLOURS) - 1, colorscale=scale,
                           showscale=False, hoverinfo="skip", meta={"discrete": {"opacity": 0.45}})
-    fig = go.Figure(heat)
+    # Paler than the points, as the Playground draws it (alpha 160 of 255): a dot on a region of
+    # its own colour still shows as a dot, not as a ring; the heatmap lies under the points
+    fig = go.Figure(heat.update(opacity=0.6))
     fig.add_trace(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
     test = points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True)
     fig.add_trace(test.update(meta={"option": "showTest"}, visible=False))
@@ -81,8 +87,9 @@ def neurons(snapshot: Snapshot, node_types: dict[str, str]) -> go.Figure | None:
             mosaic[top:top + size, left:left + size] = scaled[col]
     ticks = [(len(layers) - 1 - row) * (size + gap) + size / 2 for row in range(len(layers))]
     figure = go.Figure(go.Heatmap(z=mosaic, zmin=-1, zmax=1, colorscale=DIVERGING, showscale=False, hoverinfo="skip"))
+    left = 10 + CHAR_PX * max(len(n) for n, _ in layers)  # room for the layer names
     return figure.update_layout(
-        height=60 * len(layers) + 30, margin={"l": 5, "r": 5, "t": 5, "b": 5}, plot_bgcolor="rgba(0,0,0,0)",
+        height=60 * len(layers) + 30, margin={"l": left, "r": 5, "t": 5, "b": 5}, plot_bgcolor="rgba(0,0,0,0)",
         xaxis={"visible": False}, yaxis={"tickvals": ticks, "ticktext": [n for n, _ in layers], "scaleanchor": "x"},
     )
 
@@ -92,10 +99,18 @@ def confusion(snapshot: Snapshot, names: tuple[str, ...]) -> go.Figure | None:
     if matrix is None:
         return None
     labels = list(names) or [str(i) for i in range(len(matrix))]
+    shown = [name if len(name) <= 12 else name[:11] + "…" for name in labels]
+    longest = max(len(name) for name in shown)
+    slanted = longest > 3  # longer names slant, so that neighbours' labels never overlap
+    # margins for the labels and the axis title beside them (plotly.js's automatic ones are off)
+    left, bottom = 35 + CHAR_PX * longest, 40 + (CHAR_PX * longest * 3 // 4 if slanted else 15)
+    # categories, each one a tick: digits' names would otherwise make a numeric axis
+    ticks = {"type": "category", "tickmode": "array", "tickvals": labels, "ticktext": shown}
     fig = go.Figure(go.Heatmap(z=matrix, x=labels, y=labels, colorscale="Blues", text=matrix,
                                texttemplate="%{text}", showscale=False))
-    return fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="predicted",
-                             yaxis_title="true (test set)", yaxis={"autorange": "reversed"})
+    return fig.update_layout(height=250 + bottom, margin={"l": left, "r": 15, "t": 10, "b": bottom},
+                             xaxis={**ticks, "title": "predicted", "tickangle": -45 if slanted else 0},
+                             yaxis={**ticks, "title": "true (test set)", "autorange": "reversed"})
 
 
 def forecast(snapshot: Snapshot) -> go.Figure | None:
@@ -104,8 +119,9 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
         return None
     fig = go.Figure([go.Scatter(x=series["time"], y=series["truth"], name="truth", line={"color": "#555555"}),
                      go.Scatter(x=series["time"], y=series["predicted"], name="predicted", line={"color": POSITIVE})])
-    return fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, xaxis_title="time (rad)",
-                             legend={"orientation": "h", "y": 1.15})
+    # the margins keep the tick labels' minus signs and the axis titles clear of the labels
+    return fig.update_layout(height=260, margin=fixed_margins(), legend={"orientation": "h", "y": 1.15},
+                             xaxis={"title": "time (rad)"}, yaxis={"title": "value", "tickformat": ".2~f"})
 
 
 def samples(snapshot: Snapshot) -> go.Figure | None:
@@ -128,4 +144,4 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
             fig.add_trace(go.Heatmap(z=np.asarray(image)[::-1], zmin=0, zmax=1, colorscale="Greys", showscale=False,
                                      hoverinfo="skip"), row=row, col=col)
     fig.update_xaxes(visible=False).update_yaxes(visible=False)
-    return fig.update_layout(height=90 + 80 * rows, margin={"l": 5, "r": 5, "t": 30, "b": 5})
+    return square_subplots(fig).update_layout(height=90 + 80 * rows, margin={"l": 5, "r": 5, "t": 30, "b": 5})

@@ -34,6 +34,7 @@ class Chart:
     figure: dict[str, Any]
     caption: str = ""
     options: dict[str, str] | None = None
+    place: str = "output"  # where the frame puts it: "network", "output" (beside it) or "below"
 
 
 def _with_plotly_js() -> Path:
@@ -56,8 +57,9 @@ def figure_json(figure: go.Figure) -> dict[str, Any]:
     return json.loads(figure.update_layout(template=TEMPLATE).to_json())
 
 
-def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, feed: str | None = None) -> None:
-    """Draw `reading` (the run's numbers and curve, see `live_reading`) and `charts` in the frame
+def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, feed: str | None = None,
+         present: bool = False) -> None:
+    """Draw `reading` (the run's numbers and curve, see `reading`) and `charts` in the frame
     `key`. A figure is sent when its version is new to the frame, or when the frame asks for it:
     a new frame asks for all (with its first value), a frame that missed one asks for that one.
     The frame reads newer readings from `feed` (the live feed's path) between runs."""
@@ -72,9 +74,10 @@ def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, f
             sent["charts"].pop(name, None)
     shown = []
     for chart in charts:
-        entry = {"name": chart.name, "version": chart.version, "caption": chart.caption, "options": chart.options}
+        entry = {"name": chart.name, "version": chart.version, "caption": chart.caption, "options": chart.options,
+                 "place": chart.place}
         if sent["charts"].get(chart.name) != chart.version:
             entry["figure"] = chart.figure
             sent["charts"][chart.name] = chart.version
         shown.append(entry)
-    _frame(charts=shown, reading=reading, feed=feed, key=key, default=None)
+    _frame(charts=shown, reading=reading, feed=feed, present=present, key=key, default=None)

@@ -12,13 +12,15 @@ from components.charts import NEGATIVE, POSITIVE, TEMPLATE, fixed_margins
 from engine.training.trainer import Snapshot
 
 CURVE_POINTS = 500
+STATES = {"idle": "ready", "waiting": "⏳ waiting for a free training slot", "running": "training", "paused": "paused",
+          "finished": "at its epoch budget", "stopped": "stopped", "diverged": "diverged", "failed": "failed"}
 ACCURACY_COLOUR = "#2CA02C"
 
 
 def numbers(snapshot: Snapshot) -> list[tuple[str, str]]:
     """(label, value) pairs, two by two: epoch and train loss, then test loss and the test score."""
     metrics = snapshot.metrics
-    shown = [("Epoch", f"{snapshot.epoch} / {snapshot.epochs}"),
+    shown = [("Epoch", f"{snapshot.epoch:,} / {snapshot.epochs:,}" if snapshot.epochs else f"{snapshot.epoch:,}"),
              ("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–"),
              ("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")]
     if metrics.get("test_accuracy") is not None:
@@ -53,8 +55,9 @@ def curve(history: list[dict]) -> dict[str, Any]:
             _line(epochs, [h["test_loss"] for h in history], "test loss", NEGATIVE)]
     fixed = {"automargin": False}
     layout: dict[str, Any] = {
-        "template": TEMPLATE, "height": 260, "margin": fixed_margins(),
-        "legend": {"orientation": "h", "y": 1.15},
+        "template": TEMPLATE, "height": 210, "margin": fixed_margins(),
+        # above the plot, not over it: at y 1.15 it hid an accuracy line at 100 %
+        "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         "xaxis": {"title": {"text": "epoch"}, **fixed},
         "yaxis": {"title": {"text": "loss"}, "rangemode": "tozero", **fixed},
     }
@@ -82,7 +85,8 @@ def read(run: int, snapshot: Snapshot, history: list[dict] | None) -> dict[str, 
     when `history` is given. `stamp` (server time, s) orders readings that arrive by two ways."""
     reading = {"stamp": time.time(), "key": key(run, snapshot), "state": snapshot.state,
                "numbers": numbers(snapshot),
-               "caption": f"{snapshot.epochs_per_second:.1f} epochs/s · learning rate {snapshot.lr:g} · {snapshot.device}"}
+               "caption": f"{STATES.get(snapshot.state, snapshot.state)} · {snapshot.epochs_per_second:.1f} epochs/s · "
+                          f"learning rate {snapshot.lr:g} · {snapshot.device}"}
     if history is not None:
         reading["curve"] = curve(history)
     return reading

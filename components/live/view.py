@@ -10,8 +10,10 @@ import time
 
 import streamlit as st
 
+from components.live import diagram as model_diagram
 from components.live import frame, gradients, network
 from components.live.figures import boundary, confusion, fixed, forecast, neurons, samples
+from engine import Analysis
 from engine.data import Dataset
 from engine.training.trainer import Snapshot
 
@@ -60,12 +62,15 @@ NEURONS_CAPTION = ("Each neuron's output over the plane (orange negative, blue p
 
 
 def show(snapshot: Snapshot, reading: dict, dataset: Dataset, node_types: dict[str, str], key: str,
-         quiet: bool = False, every_s: float = 0.0, feed: str | None = None) -> None:
+         quiet: bool = False, every_s: float = 0.0, feed: str | None = None, diagram=None,
+         present: bool = False, analysis: Analysis | None = None) -> None:
     """Everything live about one snapshot, in the live charts' frame: the `reading` (numbers and
     curve), then the charts. Each chart is drawn again at most every `every_s` seconds, one per
     call (and whenever its inputs change). `quiet` (a run that answers a person): only charts
     whose inputs changed are drawn again, so the answer shows as soon as it can. While training,
-    the frame reads newer numbers from `feed` between calls."""
+    the frame reads newer numbers from `feed` between calls. The frame lays the charts out as the
+    Playground does: the network on the left (the neuron picture, or `diagram()`'s figure for
+    models that have none), the output and the reading on the right; `present` draws them large."""
     snapshot = _with_last_visuals(snapshot, dataset)
     charts: list[frame.Chart] = []
     # The charts take turns on the timer, the longest-drawn first: no poll carries all their
@@ -74,32 +79,39 @@ def show(snapshot: Snapshot, reading: dict, dataset: Dataset, node_types: dict[s
     turn = min(cache, key=lambda name: cache[name][0]) if cache and every_s > 0 else None
     drawn: set[str] = set()
 
-    def add(name: str, inputs: tuple, build, caption: str = "", options: dict[str, str] | None = None) -> None:
+    def add(name: str, inputs: tuple, build, caption: str = "", options: dict[str, str] | None = None,
+            place: str = "output") -> None:
         drawn.add(name)
         version, figure = _kept(name, quiet or (turn is not None and name != turn), inputs, build, every_s)
         if figure is not None and figure.get("data"):
-            charts.append(frame.Chart(name, version, figure, caption, options))
+            charts.append(frame.Chart(name, version, figure, caption, options, place))
 
     if dataset.info.kind == "planar":
         add("boundary", (id(dataset),), lambda: fixed(boundary(snapshot, dataset)), options=BOUNDARY_OPTIONS)
 
         def cells_figure():
-            drawing = network.figure(snapshot.visuals or {}, node_types, dataset.info.features, dataset.info.domain)
+            info, visuals = dataset.info, snapshot.visuals or {}
+            drawing = network.figure(visuals, node_types, info.features, info.domain)
+            if drawing is None and analysis is not None:  # a branched model: its diagram, a picture per node
+                drawing = model_diagram.figure(visuals, analysis, info.features, info.domain)
             return drawing if drawing is not None else fixed(neurons(snapshot, node_types))
 
-        add("neurons", (tuple(node_types.items()),), cells_figure, caption=NEURONS_CAPTION)
-    else:
+        caption = NEURONS_CAPTION if network.columns(node_types) is not None else model_diagram.CAPTION
+        add("neurons", (tuple(node_types.items()),), cells_figure, caption=caption, place="network")
+    elif diagram is not None:
+        add("diagram", (tuple(node_types.items()),), diagram, place="network")
+    if dataset.info.kind != "planar":
         add("forecast", (id(dataset),), lambda: forecast(snapshot))
         add("samples", (id(dataset),), lambda: samples(snapshot))
         add("confusion", (id(dataset),), lambda: confusion(snapshot, dataset.info.class_names))
     # read before its switch is drawn: the switch sits under the charts, its chart is in them
-    gradients = st.session_state.get("live_show_gradients", False)
-    if gradients:
-        add("gradients", (id(dataset),), lambda: fixed(gradients.figure(snapshot.visuals or {})))
-    frame.show(charts, key=f"{key}_charts", reading=reading, feed=feed)
+    show_gradients = st.session_state.get("live_show_gradients", False)
+    if show_gradients:
+        add("gradients", (id(dataset),), lambda: fixed(gradients.figure(snapshot.visuals or {})), place="below")
+    frame.show(charts, key=f"{key}_charts", reading=reading, feed=feed, present=present)
     for name in set(cache) - drawn:  # charts no longer shown must not hold up the others' turns
         del cache[name]
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradients.CAPTION)
-    if gradients and not any(chart.name == "gradients" for chart in charts):
+    if show_gradients and not any(chart.name == "gradients" for chart in charts):
         st.caption("The gradient sizes appear after the first training step of a model with two or more "
                    "layers with weights.")

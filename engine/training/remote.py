@@ -381,7 +381,22 @@ class RemoteTrainer:
         answer = self._call("snapshot", visuals)
         if answer is not None:
             self._remember(answer)
+        elif visuals and self._conn is None and not self._closed and self._last.visuals is None:
+            self._last = replace(self._last, visuals=self._untrained_visuals())
         return self._last
+
+    def _untrained_visuals(self) -> dict:
+        """The pictures of the model as its first Train will start it (the same seed, so the same
+        weights), drawn here: a run nobody trains yet costs no process, and still shows what it
+        would learn from."""
+        from engine.training.session import Session
+        from engine.training.visuals import all_visuals
+
+        try:
+            session = Session(self.experiment, "cpu", dataset=self.dataset)
+            return all_visuals(session)
+        except Exception as err:  # a picture that cannot be drawn must not break the page
+            return {"error": f"{type(err).__name__}: {err}"}
 
     def last_snapshot(self) -> Snapshot:
         """The snapshot that came with the process's last answer, without asking it again (an

@@ -14,7 +14,7 @@ from engine.training.session import Session
 
 BOUNDARY_SIZE = 100  # the decision-boundary grid is BOUNDARY_SIZE x BOUNDARY_SIZE
 NEURON_SIZE = 24  # neuron pictures are coarser: many small images
-MAX_NEURONS = 16  # layers wider than this get no neuron pictures
+MAX_NEURONS = 64  # layers wider than this get no neuron pictures (the quick MLP's widest layer)
 
 
 def plane_grid(domain: tuple[float, float], size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +138,7 @@ def layer_stats(session: Session) -> dict[str, dict]:
     return stats
 
 
-def weights_of(session: Session, limit: int = 16) -> dict[str, np.ndarray]:
+def weights_of(session: Session, limit: int = MAX_NEURONS) -> dict[str, np.ndarray]:
     """Small Linear layers' weight matrices (out x in), for drawing links by sign and size."""
     out = {}
     for node_id, module in session.model.named_children():

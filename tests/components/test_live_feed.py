@@ -121,8 +121,8 @@ def caps(monkeypatch):
     assert feed.open_streams() == 0, "a stream of another test is still open"
 
     def set_caps(per_tab: int, in_all: int) -> None:
-        monkeypatch.setattr(live_feed, "STREAMS_PER_TAB", per_tab)
-        monkeypatch.setattr(live_feed, "STREAMS", in_all)
+        monkeypatch.setattr(feed, "STREAMS_PER_TAB", per_tab)
+        monkeypatch.setattr(feed, "STREAMS", in_all)
     return set_caps
 
 
@@ -246,7 +246,7 @@ def test_a_stream_gives_its_place_back_when_it_fails_or_its_tab_closes(holder, c
             raise RuntimeError("the trainer broke")
         return read(tab, curve, asked)
 
-    monkeypatch.setattr(live_feed, "_read", failing)
+    monkeypatch.setattr(feed, "_read", failing)
 
     async def scenario():
         browser = await Browser(path).open()

@@ -265,9 +265,9 @@ def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar)
 
     network = drawn["live_neurons"]  # a plain stack: the Playground's network picture
     activations = [n for n, t in node_types.items() if t == "Tanh"]
-    assert network["layout"]["xaxis"]["ticktext"] == ["inputs", *activations, "output"]
-    squares = [t for t in network["data"] if t["type"] == "heatmap"]
     widths = [len(snapshot.visuals["neurons"][a]) for a in activations]
+    assert network["layout"]["xaxis"]["ticktext"] == ["inputs", *[f"{a} · {w}" for a, w in zip(activations, widths, strict=True)], "output"]
+    squares = [t for t in network["data"] if t["type"] == "heatmap"]
     assert len(squares) == len(dataset.info.features) + sum(widths) + 1
     hidden = shades(squares[len(dataset.info.features)])
     assert np.abs(hidden).max() == pytest.approx(1.0, abs=HALF_SHADE)  # each layer scaled to its largest value

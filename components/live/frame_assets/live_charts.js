@@ -6,6 +6,8 @@ const OPTIONS_KEY = "neuroloom-live-options";  // per tab: the options outlive a
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 const shown = new Map();  // chart name -> { box, plot, version, figure }
 let theme = { backgroundColor: "#ffffff", textColor: "#31333f" };  // the page's, sent with each render
+let present = false;  // the presenting view: every chart taller, the type larger
+const PRESENT_SCALE = 1.55;
 const options = { showTest: false, discrete: false, ...stored() };
 const mount = `${Date.now()}-${Math.random()}`;
 let asked = 0;
@@ -81,9 +83,10 @@ function take(entry, figure) {
 
 function draw(entry) {
   const { data, layout } = entry.figure;
-  const themed = { ...layout, paper_bgcolor: theme.backgroundColor, plot_bgcolor: theme.backgroundColor,
-                   font: { ...(layout.font || {}), color: theme.textColor } };
-  Plotly.react(entry.plot, data.map(withOptions), themed, PLOT_CONFIG);
+  const font = { ...(layout.font || {}), color: theme.textColor, ...(present ? { size: 17 } : {}) };
+  const themed = { ...layout, paper_bgcolor: theme.backgroundColor, plot_bgcolor: theme.backgroundColor, font,
+                   ...(present && layout.height ? { height: Math.round(layout.height * PRESENT_SCALE) } : {}) };
+  Plotly.react(entry.plot, data.map(withOptions), themed, PLOT_CONFIG).then(() => enableEnlarge(entry.plot));
 }
 
 // The page's light or dark theme, for the frame's own colours and every chart's
@@ -129,8 +132,12 @@ function newEntry(chart) {
   return entry;
 }
 
+function areaOf(chart) {
+  const area = document.querySelector(`[data-area="${chart.place || "output"}"] .charts`);
+  return area || document.querySelector('[data-area="output"] .charts');
+}
+
 function render(charts) {
-  const root = document.getElementById("charts");
   const wanted = new Set(charts.map((chart) => chart.name));
   for (const [name, entry] of shown) {
     if (!wanted.has(name)) {
@@ -140,12 +147,16 @@ function render(charts) {
     }
   }
   const missing = [];
-  charts.forEach((chart, index) => {
+  const placed = new Map();  // area -> how many charts it holds so far
+  charts.forEach((chart) => {
     let entry = shown.get(chart.name);
     if (!entry) {
       entry = newEntry(chart);
       shown.set(chart.name, entry);
     }
+    const root = areaOf(chart);
+    const index = placed.get(root) || 0;
+    placed.set(root, index + 1);
     if (root.children[index] !== entry.box) root.insertBefore(entry.box, root.children[index] || null);
     if (chart.version === entry.version) return;
     if (!chart.figure) {
@@ -164,10 +175,19 @@ function render(charts) {
   if (missing.length) ask(missing);
 }
 
+function presenting(on) {
+  if (on === present) return;
+  present = on;
+  document.body.classList.toggle("present", on);
+  for (const entry of shown.values()) if (entry.figure) draw(entry);
+  redrawCurve();
+}
+
 window.addEventListener("message", (event) => {
   if (!event.data || event.data.type !== "streamlit:render") return;
   const args = event.data.args;
   follow(event.data.theme);
+  presenting(Boolean(args.present));
   showReading(args.reading);
   followFeed(args.feed || null);
   render(args.charts || []);

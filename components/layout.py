@@ -1,0 +1,30 @@
+"""The page's few layout rules that Streamlit has no setting for: less space above the first row
+(the playground must fit one screen), tighter gaps between rows, and the presenting view's larger
+type. Selectors are Streamlit's own test ids, which it keeps stable across versions."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+BASE = """
+[data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> iframe[title$="copy_link"]) { margin: 0; }
+[data-testid="stMainBlockContainer"] [data-testid="stText"],
+[data-testid="stMainBlockContainer"] [data-testid="stText"] * { white-space: nowrap !important; overflow: hidden; text-overflow: ellipsis; }
+[data-testid="stMainBlockContainer"] [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }
+"""
+PRESENT = """
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] label,
+[data-testid="stMainBlockContainer"] button { font-size: 1.25rem !important; }
+"""
+
+
+def style(present: bool) -> None:
+    st.html(f"<style>{BASE}{PRESENT if present else ''}</style>")
+
+
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis: the title bar is one line."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
