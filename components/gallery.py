@@ -114,16 +114,27 @@ def _browse() -> None:
                 st.plotly_chart(thumbnail(json.dumps(raw, sort_keys=True)), key=f"gallery_thumb_{stem}",
                                 config={"staticPlot": True})
                 st.caption(raw.get("description", ""))
-                if st.button("Load", key=f"gallery_load_{stem}", type="primary"):
-                    st.session_state.gallery_choice = raw
+                if st.button("Load", key=f"gallery_load_{stem}", type="primary", on_click=_load, args=(raw,)):
                     st.session_state.gallery_visible = False
-                    st.rerun()
+                    st.rerun()  # the one way to close a dialog from inside it
+
+
+def _load(raw: dict) -> None:
+    """Load's callback: the choice is there before the next page run starts, so a click that
+    follows at once (Train) already meets the new experiment."""
+    st.session_state.gallery_choice = raw
 
 
 def show(label: str = "Presets gallery") -> dict | None:
-    """The button that opens the gallery; returns the experiment the user picked there, once."""
+    """The button that opens the gallery; returns the experiment the user picked there, once
+    (unless `chosen` took it first)."""
     if st.button(label, icon=":material/collections_bookmark:", key="gallery_open", width="stretch"):
         st.session_state.gallery_visible = True
     if st.session_state.get("gallery_visible"):  # stays open across reruns until closed or used
         _browse()
+    return chosen()
+
+
+def chosen() -> dict | None:
+    """The experiment picked in the gallery since the last call, once."""
     return st.session_state.pop("gallery_choice", None)

@@ -36,6 +36,9 @@ HEADLINE_CHARS = 78  # the title bar is one line at 1440 px  # parts of the page
 
 def show() -> None:
     link_problems = workspace.start()
+    preset = gallery.chosen()  # before anything is drawn: the page shows the new experiment at once
+    if preset is not None:
+        workspace.commit(preset)
     fragments.page_run()
     hidden, present = classroom.hidden(), classroom.presenting()
     layout.style(present)

@@ -102,9 +102,9 @@ def _settle(holder: dict, experiment: Experiment, raw: dict[str, Any]) -> Remote
         if not progress:
             trainer.close()
         elif back:
-            st.toast("The run of this setup is back, paused where it was.", icon="↺")
+            st.toast("The run of this setup is back, paused where it was.", icon=":material/history:")
         else:
-            st.toast("A new setup starts a new run. Undo brings the last run back.", icon="↺")
+            st.toast("A new setup starts a new run. Undo brings the last run back.", icon=":material/history:")
     holder.update(trainer=chosen, signature=fresh, logging=logging)
     feed.nudge(holder)
     return chosen

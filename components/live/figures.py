@@ -65,7 +65,7 @@ def boundary(snapshot: Snapshot, dataset: Dataset) -> go.Figure | None:
     fig.add_trace(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
     test = points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True)
     fig.add_trace(test.update(meta={"option": "showTest"}, visible=False))
-    return square_layout(fig, dataset.info.domain, height=340)
+    return square_layout(fig, dataset.info.domain, height=290)
 
 
 def neurons(snapshot: Snapshot, node_types: dict[str, str]) -> go.Figure | None:

@@ -55,7 +55,7 @@ def curve(history: list[dict]) -> dict[str, Any]:
             _line(epochs, [h["test_loss"] for h in history], "test loss", NEGATIVE)]
     fixed = {"automargin": False}
     layout: dict[str, Any] = {
-        "template": TEMPLATE, "height": 210, "margin": fixed_margins(),
+        "template": TEMPLATE, "height": 170, "margin": fixed_margins(),
         # above the plot, not over it: at y 1.15 it hid an accuracy line at 100 %
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
         "xaxis": {"title": {"text": "epoch"}, **fixed},
