@@ -65,7 +65,8 @@ def show() -> None:
             _commit(control_bar.show(raw, workspace.widget_key("experiment", raw), LIVE_RATE, present=present))
     if "builder" not in hidden and not present:
         with mlp_row, guard("network"):
-            _commit(quick_mlp.compact(raw.get("model") or {}, workspace.widget_key("model", raw.get("model"))))
+            _commit(_with("model", raw, quick_mlp.compact(raw.get("model") or {},
+                                                           workspace.widget_key("model", raw.get("model")))))
     if data_column is not None:
         with data_column, guard("data"):
             _commit(_with_data(raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
@@ -203,8 +204,8 @@ def _header(hidden: set[str]) -> None:
         with cells[6]:
             share_panel.download_button(raw)
     cells[7].button("Leave" if present else "Present", icon=":material/close:" if present else ":material/slideshow:",
-                    key="app_present", on_click=classroom.present,
-                    args=(not present,), width="stretch",
+                    key="app_present", on_click=_whole_page, args=(lambda: classroom.present(not present),),
+                    width="stretch",
                     help="back to the whole playground" if present else "the network and its output, large, for a projector")
 
 

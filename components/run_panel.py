@@ -101,9 +101,9 @@ def _settle(holder: dict, experiment: Experiment, raw: dict[str, Any]) -> Remote
         holder["aside"] = (holder["signature"], trainer) if progress else None
         if not progress:
             trainer.close()
-        elif back:
+        if back:
             st.toast("The run of this setup is back, paused where it was.", icon=":material/history:")
-        else:
+        elif progress:
             st.toast("A new setup starts a new run. Undo brings the last run back.", icon=":material/history:")
     holder.update(trainer=chosen, signature=fresh, logging=logging)
     feed.nudge(holder)

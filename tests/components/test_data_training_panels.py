@@ -9,16 +9,19 @@ import json
 import numpy as np
 import pytest
 
+from components.dataset_picker import THUMBNAILS
 from engine.data import check_data, make_dataset
 from engine.data.planar import FEATURE_LABELS
 from engine.training.config import FIELDS, LOSSES, OPTIMIZERS
-from tests.components.harness import by_key, failure, figures, page, start
+from tests.components.harness import by_key, failure, figures, page, select_points, start
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
 
 
-def data_page(initial):
+def data_page(initial, part="show"):
+    """`part`: "show" (the full controls with the preview), "compact" (the Playground's data
+    column) or "details" (the Data tab's sample count and preview)."""
     import streamlit as st
 
     from components import data_panel
@@ -26,7 +29,11 @@ def data_page(initial):
 
     st.session_state.setdefault("data", initial)
     st.session_state.setdefault("returned", [])
-    edited = data_panel.show(st.session_state.data, key_of(st.session_state.data))
+    version = key_of(st.session_state.data)
+    if part == "details":
+        edited = data_panel.details(st.session_state.data, version)
+    else:
+        edited = data_panel.show(st.session_state.data, version, compact=part == "compact")
     if edited is not None:
         st.session_state.returned.append(edited)
         st.session_state.data = edited
@@ -67,8 +74,9 @@ def test_the_data_panel_previews_the_points_and_counts_them():
     assert returned(app) == []  # showing the panel changes nothing
     assert app.selectbox[0].value == "circle" and "2-D classes · circle" in app.selectbox[0].options
     dataset, info = dataset_of(data)
-    (preview,) = figures(app).values()
-    (points,) = preview["data"]
+    drawn = figures(app)
+    assert set(drawn) == {"data_thumbnails_circle", "data_preview"}
+    (points,) = drawn["data_preview"]["data"]
     assert np.allclose(points["x"], dataset.points_train[:, 0]) and np.allclose(points["y"], dataset.points_train[:, 1])
     assert np.array_equal(points["marker"]["color"], dataset.y_train.numpy())
     assert any(c.value.startswith(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
@@ -82,8 +90,9 @@ def test_picking_another_dataset_returns_it_keeping_noise_split_and_seed():
     assert not app.exception, failure(app)
     assert returned(app) == [{"dataset": "xor", "noise": 0.1, "train_fraction": 0.5, "seed": 4}]
     dataset, _ = dataset_of(returned(app)[0])
-    (preview,) = figures(app).values()
-    assert np.allclose(preview["data"][0]["x"], dataset.points_train[:, 0])  # the new data is drawn
+    drawn = figures(app)
+    assert np.allclose(drawn["data_preview"]["data"][0]["x"], dataset.points_train[:, 0])  # the new data is drawn
+    assert "data_thumbnails_xor" in drawn and "data_thumbnails_circle" not in drawn  # framed anew, no selection
 
 
 def test_noise_samples_and_regenerate_edit_the_data_section():
@@ -100,6 +109,59 @@ def test_noise_samples_and_regenerate_edit_the_data_section():
     assert len(after) == 100 and not np.allclose(before, after)  # new random points
 
 
+def test_the_thumbnails_show_each_planar_dataset_and_frame_the_current_one():
+    data = {**PLAYGROUND["data"], "dataset": "xor"}
+    app = start(data_page, data)
+    picker = figures(app)["data_thumbnails_xor"]
+    targets = [t for t in picker["data"] if t.get("meta")]  # one invisible click target per cell
+    assert [t["meta"]["dataset"] for t in targets] == list(THUMBNAILS)
+    assert [t["customdata"] for t in targets] == [[name] for name in THUMBNAILS]
+    (frame,) = picker["layout"]["shapes"]
+    assert (frame["xref"], frame["yref"]) == ("x2 domain", "y2 domain")  # xor is the second cell
+    digits = start(data_page, {"dataset": "digits", "n_samples": 60})
+    assert not figures(digits)["data_thumbnails_digits"]["layout"].get("shapes")  # not a thumbnail: none framed
+
+
+def test_clicking_a_thumbnail_picks_its_dataset_keeping_noise_split_and_seed():
+    data = {**PLAYGROUND["data"], "noise": 0.1, "seed": 4}
+    app = start(data_page, data)
+    select_points(app, "data_thumbnails_circle", ["spiral"])
+    assert not app.exception, failure(app)
+    assert returned(app) == [{"dataset": "spiral", "noise": 0.1, "train_fraction": 0.5, "seed": 4}]
+    assert by_key(app.selectbox, "data_", "_dataset").value == "spiral"
+    assert "data_thumbnails_spiral" in figures(app)
+    select_points(app, "data_thumbnails_spiral", ["spiral"])  # the current one again: no edit
+    assert len(returned(app)) == 1
+
+
+def test_the_compact_data_column_has_no_sample_count_and_no_preview():
+    data = PLAYGROUND["data"]
+    app = start(data_page, data, "compact")
+    assert set(figures(app)) == {"data_thumbnails_circle"}
+    assert not [w for w in app.number_input if (w.key or "").endswith("_n_samples")]
+    assert not any("test samples" in c.value for c in app.caption)
+    by_key(app.slider, "data_", "_noise").set_value(0.25).run()  # the rest edits as before
+    assert returned(app) == [{**data, "noise": 0.25}]
+    broken = start(data_page, {"dataset": "circle", "noise": 0.9}, "compact")
+    assert [e.value for e in broken.error] == [str(p) for p in check_data({"dataset": "circle", "noise": 0.9})[2]]
+
+
+def test_the_data_details_count_the_samples_and_preview_them():
+    data = PLAYGROUND["data"]
+    app = start(data_page, data, "details")
+    assert returned(app) == []
+    dataset, _ = dataset_of(data)
+    assert set(figures(app)) == {"data_preview"}  # no thumbnails, no dataset picker
+    assert np.allclose(figures(app)["data_preview"]["data"][0]["x"], dataset.points_train[:, 0])
+    assert any(c.value.startswith(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples")
+               for c in app.caption)
+    assert not app.selectbox and not app.slider
+    by_key(app.number_input, "data_", "_details_n_samples").set_value(200).run()
+    assert not app.exception, failure(app)
+    assert returned(app) == [{**data, "n_samples": 200}]
+    assert len(figures(app)["data_preview"]["data"][0]["x"]) == 100  # 200 points, half to train
+
+
 def test_features_are_picked_as_pills_and_kept_in_schema_order():
     data = PLAYGROUND["data"]
     app = start(data_page, data)
@@ -114,7 +176,7 @@ def test_each_kind_of_data_gets_its_preview(name, traces):
     data = {"dataset": name, "n_samples": 60}
     app = start(data_page, data)
     assert not app.error
-    (preview,) = figures(app).values()
+    preview = figures(app)["data_preview"]
     assert len(preview["data"]) == traces
     dataset, _ = dataset_of(data)
     if name == "digits":
@@ -129,7 +191,7 @@ def test_an_invalid_data_section_shows_its_problems_instead_of_a_preview():
     problems = check_data(data)[2]
     app = start(data_page, data)
     assert [e.value for e in app.error] == [str(p) for p in problems]
-    assert not app.get("plotly_chart")
+    assert set(figures(app)) == {"data_thumbnails_circle"}  # the picker, no preview
 
 
 def test_a_bad_csv_upload_shows_the_row_at_fault():
@@ -140,7 +202,7 @@ def test_a_bad_csv_upload_shows_the_row_at_fault():
     data = returned(app)[-1]
     assert data["text"] == rows and "path" not in data  # a small table travels inside the experiment
     assert any("column 'x2' is not a number ('oops') in row 2" in e.value for e in app.error), [e.value for e in app.error]
-    assert not app.get("plotly_chart")
+    assert "data_preview" not in figures(app)
 
 
 def test_an_unusable_upload_is_refused_before_anything_is_kept(tmp_path, monkeypatch):

@@ -15,13 +15,13 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
-from components.live.reading import CURVE_POINTS, curve
+from components.live.reading import CURVE_POINTS, STATES, curve
 from engine import load_experiment
 from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
-from engine.training.trainer import ENDED, FINISHED, IDLE, PAUSED, Trainer
+from engine.training.trainer import ENDED, FINISHED, IDLE, PAUSED, RUNNING, Trainer
 from engine.training.visuals import BOUNDARY_SIZE
-from tests.components.harness import failure, figures, framed, metrics, start, texts
+from tests.components.harness import failure, figures, framed, metrics, reading, start, texts
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -113,10 +113,17 @@ def test_an_experiment_without_data_asks_for_a_dataset():
     assert not app.button
 
 
+def caption(app) -> str:
+    """The live frame's reading caption: the run's state first, then speed, rate and device."""
+    return reading(app, "live_charts")["caption"]
+
+
 def test_step_trains_exactly_one_epoch_then_pauses():
     app = start(run_page, tiny(epochs=3))
     assert trainer(app).state == IDLE
     assert metrics(app)["Epoch"] == "0 / 3"
+    assert caption(app).startswith(f"{STATES[IDLE]} · ")
+    assert app.button(key="run_train").label == "Train"
     assert not app.button(key="run_step").disabled
     app.button(key="run_step").click().run()
     snapshot = wait_until(app, lambda s: s.state == PAUSED)
@@ -125,27 +132,63 @@ def test_step_trains_exactly_one_epoch_then_pauses():
     assert trainer(app).snapshot().epoch == 1  # and no more
     assert [h["epoch"] for h in trainer(app).history()] == [0, 1]
     assert metrics(app)["Epoch"] == "1 / 3"
-    assert "⏸ paused" in texts(app)
+    assert caption(app).startswith("paused · ")  # the state is in the frame's reading, not a line of its own
+    assert "⏸" not in texts(app).replace(caption(app), "")
     assert app.button(key="run_train").label == "Resume" and not app.button(key="run_step").disabled
 
     app.button(key="run_step").click().run()
     assert wait_until(app, lambda s: s.state == PAUSED and s.epoch >= 2).epoch == 2
 
 
-def test_train_runs_to_the_end_and_reset_starts_over():
+def test_train_is_one_button_that_pauses_and_resumes_the_same_run():
+    app = start(run_page, tiny(epochs=100_000))  # the budget is never reached here
+    app.button(key="run_train").click().run()
+    wait_until(app, lambda s: s.state == RUNNING and s.epoch >= 1)
+    train = app.button(key="run_train")
+    assert train.label == "Pause" and caption(app).startswith("training · ")
+    assert app.button(key="run_step").disabled  # one epoch at a time only from a stop
+    train.click().run()
+    paused = wait_until(app, lambda s: s.state == PAUSED)
+    assert app.button(key="run_train").label == "Resume"
+    same = trainer(app)
+    app.button(key="run_train").click().run()
+    wait_until(app, lambda s: s.state == RUNNING and s.epoch > paused.epoch)
+    assert trainer(app) is same
+    app.button(key="run_train").click().run()  # Pause again: no trainer thread outlives the test
+    wait_until(app, lambda s: s.state == PAUSED)
+
+
+def test_train_runs_to_the_budget_goes_on_from_there_and_reset_starts_over():
     app = start(run_page, tiny(epochs=3))
     app.button(key="run_train").click().run()
     assert not app.exception, failure(app)
     snapshot = wait_until(app, lambda s: s.state in ENDED)
     assert (snapshot.state, snapshot.epoch) == (FINISHED, 3)
     assert [h["epoch"] for h in trainer(app).history()] == [0, 1, 2, 3]
-    assert "finished 3 epochs" in texts(app)
-    assert app.button(key="run_train").disabled and app.button(key="run_step").disabled
+    assert "reached its budget of 3 epochs: Train goes on from here, Reset starts over" in [c.value for c in app.caption]
+    assert caption(app).startswith(f"{STATES[FINISHED]} · ")
+    train = app.button(key="run_train")
+    assert train.label == "Go on" and not train.disabled and not app.button(key="run_step").disabled
     assert metrics(app)["Train loss"] == f"{trainer(app).history()[-1]['train_loss']:.4f}"
+    weights = trainer(app).weights()
+
+    same = trainer(app)
+    app.button(key="run_step").click().run()  # one more epoch, from the same weights
+    snapshot = wait_until(app, lambda s: s.state == PAUSED)
+    assert trainer(app) is same and snapshot.epoch == 4
+    assert [h["epoch"] for h in same.history()] == [0, 1, 2, 3, 4]
+    assert any(not np.allclose(np.asarray(weights[k]), np.asarray(v)) for k, v in same.weights().items())
+    app.button(key="run_train").click().run()  # Resume: past the budget until paused
+    wait_until(app, lambda s: s.state == RUNNING and s.epoch >= 5)
+    assert "Epoch" in metrics(app)
+    app.button(key="run_train").click().run()
+    snapshot = wait_until(app, lambda s: s.state == PAUSED)
+    assert [h["epoch"] for h in same.history()] == list(range(snapshot.epoch + 1))  # one run, no restart
 
     app.button(key="run_reset").click().run()
-    assert trainer(app).state == IDLE and trainer(app).history() == []
-    assert metrics(app)["Epoch"] == "0 / 3" and not app.button(key="run_train").disabled
+    assert trainer(app) is same and same.state == IDLE and same.history() == []
+    assert metrics(app)["Epoch"] == "0 / 3" and app.button(key="run_train").label == "Train"
+    assert not app.button(key="run_train").disabled
 
 
 def test_a_new_learning_rate_applies_to_the_running_session():
@@ -163,18 +206,51 @@ def test_a_new_learning_rate_applies_to_the_running_session():
     assert "learning rate 0.1 " in texts(app)
 
 
-def test_changing_the_setup_mid_run_offers_a_reset_to_it():
+def toasts(app) -> list[str]:
+    return [t.value for t in app.toast]
+
+
+def test_a_new_setup_starts_a_new_run_and_going_back_to_the_old_setup_brings_its_run_back():
+    app = start(run_page, tiny(epochs=3))
+    app.button(key="run_step").click().run()
+    wait_until(app, lambda s: s.state == PAUSED)
+    old = trainer(app)
+    app.session_state["raw"] = tiny(epochs=5)  # an edit: a new run at once, no notice, no button
+    app.run()
+    assert not app.exception, failure(app)
+    new = trainer(app)
+    assert new is not old and new.state == IDLE and new.snapshot().epochs == 5
+    assert metrics(app)["Epoch"] == "0 / 5" and app.button(key="run_train").label == "Train"
+    assert not app.info and not [b for b in app.button if b.key == "run_reset_new"]
+    assert any("new run" in t and "Undo" in t for t in toasts(app)), toasts(app)
+    assert old.state == PAUSED and old.snapshot().epoch == 1  # set aside as it was, not closed
+    app.button(key="run_step").click().run()  # the controls act on the new run
+    assert wait_until(app, lambda s: s.state == PAUSED).epochs == 5
+    assert new.snapshot().epoch == 1 and old.snapshot().epoch == 1
+
+    app.session_state["raw"] = tiny(epochs=3)  # Undo: back to the old setup
+    app.run()
+    assert trainer(app) is old and old.state == PAUSED and old.snapshot().epoch == 1
+    assert metrics(app)["Epoch"] == "1 / 3" and app.button(key="run_train").label == "Resume"
+    assert any("back" in t and "paused" in t for t in toasts(app)), toasts(app)
+    assert new.state == PAUSED  # and the run it replaced is set aside in turn (it had trained)
+    app.session_state["raw"] = tiny(epochs=5)  # Redo: that one comes back
+    app.run()
+    assert trainer(app) is new and new.snapshot().epoch == 1
+
+
+def test_undo_straight_after_an_edit_says_the_old_run_is_back():
     app = start(run_page, tiny(epochs=3))
     app.button(key="run_step").click().run()
     wait_until(app, lambda s: s.state == PAUSED)
     old = trainer(app)
     app.session_state["raw"] = tiny(epochs=5)
     app.run()
-    assert trainer(app) is old and old.snapshot().epochs == 3  # the paused run is kept
-    assert any("Reset to train the new setup" in i.value for i in app.info)
-    app.button(key="run_reset_new").click().run()
-    assert trainer(app) is not old and trainer(app).state == IDLE
-    assert trainer(app).snapshot().epochs == 5 and old.state in ENDED  # the old run was closed
+    app.session_state["raw"] = tiny(epochs=3)  # Undo before the new run trained at all
+    app.run()
+    assert not app.exception, failure(app)
+    assert trainer(app) is old and old.snapshot().epoch == 1
+    assert any("back" in t and "paused" in t for t in toasts(app)), toasts(app)
 
 
 def test_changing_the_setup_while_idle_just_builds_a_new_trainer():
@@ -183,10 +259,70 @@ def test_changing_the_setup_while_idle_just_builds_a_new_trainer():
     app.session_state["raw"] = tiny(epochs=4)
     app.run()
     assert trainer(app) is not old and metrics(app)["Epoch"] == "0 / 4"
-    assert not app.info
+    assert not app.info and not toasts(app)  # nothing to bring back: no word about it
     app.button(key="run_step").click().run()  # the buttons act on the new trainer
     assert wait_until(app, lambda s: s.state == PAUSED).epochs == 4
     assert trainer(app).snapshot().epoch == 1 and old.snapshot().epoch == 0
+    app.session_state["raw"] = tiny(epochs=3)  # back to the first setup: a fresh run, not the closed one
+    app.run()
+    assert trainer(app) is not old and trainer(app).state == IDLE
+
+
+def test_a_click_kept_while_the_page_drew_an_edit_goes_to_the_next_runs_trainer():
+    app = start(run_page, tiny(epochs=3))
+    first = trainer(app)
+    app.session_state["run_pending"] = "step"
+    app.session_state["raw"] = tiny(epochs=4)  # the edit the click came during
+    app.run()
+    assert not app.exception, failure(app)
+    assert "run_pending" not in app.session_state  # applied once
+    snapshot = wait_until(app, lambda s: s.state == PAUSED)
+    assert trainer(app) is not first and (snapshot.epoch, snapshot.epochs) == (1, 4)
+    assert first.snapshot().epoch == 0
+    app.session_state["run_pending"] = "start"
+    app.run()
+    assert "run_pending" not in app.session_state
+    wait_until(app, lambda s: s.state == FINISHED)  # started: to its budget
+    app.session_state["run_pending"] = "not an action"  # anything else is dropped, not called
+    app.run()
+    assert "run_pending" not in app.session_state and trainer(app).state == FINISHED
+
+
+def workspace_run_page():
+    """The run panel on the workspace's experiment, as the playground runs it."""
+    import streamlit as st
+
+    from components import run_panel, workspace
+    from engine.experiment import check_experiment
+
+    workspace.start()
+    raw = workspace.current()
+    experiment, problems = check_experiment(raw)
+    run_panel.show(experiment, [str(p) for p in problems], raw)
+    st.session_state.trainer = run_panel._holder()["trainer"]
+
+
+def test_a_control_click_made_while_an_edit_is_drawn_is_kept_for_the_new_setups_run():
+    from streamlit.testing.v1 import AppTest
+
+    from engine.share import encode
+
+    app = AppTest.from_function(workspace_run_page, default_timeout=30)
+    app.query_params["e"] = encode(tiny(epochs=3))
+    app.run()
+    assert not app.exception, failure(app)
+    old = trainer(app)
+    # the edit is committed, and its page run has not yet reached the run panel when Step comes
+    app.session_state["workspace_current"] = tiny(epochs=4)
+    app.button(key="run_step").click().run()
+    assert not app.exception, failure(app)
+    snapshot = wait_until(app, lambda s: s.state == PAUSED)
+    assert trainer(app) is not old and (snapshot.epoch, snapshot.epochs) == (1, 4)
+    assert old.snapshot().epoch == 0  # the old setup's run never trained
+    assert "run_pending" not in app.session_state
+    app.button(key="run_step").click().run()  # with the page caught up, a click acts at once
+    assert "run_pending" not in app.session_state
+    assert wait_until(app, lambda s: s.state == PAUSED and s.epoch >= 2).epoch == 2
 
 
 def test_a_diverging_run_shows_why():

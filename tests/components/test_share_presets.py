@@ -15,7 +15,7 @@ from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from components.workspace import UNDO_LIMIT, key_of
 from engine.experiment import check_experiment
 from engine.share import decode, encode
-from tests.components.harness import by_key, failure, page, start, texts
+from tests.components.harness import by_key, failure, page, start
 from tests.conftest import ROOT
 
 PRESETS = ROOT / "presets"
@@ -27,16 +27,26 @@ SPIRAL = json.loads((PRESETS / "spiral.json").read_text())
 
 
 def share_page(flags):
+    """The title bar's Copy link and Download, and the Experiment file tab's upload."""
     import streamlit as st
 
     from components import share_panel, workspace
 
     workspace.start()
     raw = workspace.current()
-    loaded = share_panel.show(raw, flags, workspace.key_of(raw))
+    share_panel.copy_button(raw, flags)
+    share_panel.download_button(raw)
+    loaded = share_panel.show(raw, workspace.key_of(raw))
     if loaded is not None:
         workspace.commit(loaded)
         st.rerun()
+
+
+def copied_link(app) -> str:
+    """The link that the Copy-link component (a custom component: no AppTest API) was given."""
+    (button,) = [c for c in app.get("component_instance") if c.key == "share_copy_link"]
+    assert button.proto.component_name.endswith("copy_link")
+    return json.loads(button.proto.json_args)["link"]
 
 
 def upload(app, name: str, content: bytes):
@@ -46,11 +56,16 @@ def upload(app, name: str, content: bytes):
 
 
 def test_the_link_holds_the_whole_experiment_and_the_classroom_flags():
-    app = start(share_page, {"hide": "data,text"})
-    query = parse_qs(urlsplit(app.code[0].value).query)
+    app = start(share_page, {"hide": "data,text", "view": "present"})
+    query = parse_qs(urlsplit(copied_link(app)).query)
     assert decode(query["e"][0]) == PLAYGROUND
-    assert query["hide"] == ["data,text"]
-    assert app.get("download_button")[0].label == "Download experiment (.json)"
+    assert query["hide"] == ["data,text"] and query["view"] == ["present"]
+    assert not app.code  # the raw link is not shown: the button copies it
+    (download,) = app.get("download_button")
+    assert (download.label, download.proto.id.endswith("share_download")) == ("Download", True)
+    app.session_state["workspace_current"] = SPIRAL  # the link follows the experiment
+    app.run()
+    assert decode(parse_qs(urlsplit(copied_link(app)).query)["e"][0]) == SPIRAL
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
@@ -146,6 +161,12 @@ def test_hide_flags_are_read_from_the_url_and_unknown_ones_dropped():
     app.run()
     assert app.session_state["hidden"] == {"data", "training", "text"}
     assert app.session_state["flags"] == {"hide": "data,text,training"}
+    app.query_params["view"] = "present"  # presenting travels with shared links too
+    app.run()
+    assert app.session_state["flags"] == {"hide": "data,text,training", "view": "present"}
+    app.query_params["view"] = "something else"
+    app.run()
+    assert app.session_state["flags"] == {"hide": "data,text,training"}
 
 
 def playground_page():
@@ -161,20 +182,51 @@ def fresh_session():
     clear_session_cache("test session id")
 
 
-def test_the_playground_hides_the_sections_the_link_names(fresh_session):
+def open_playground(hide: str, panel: str | None = None):
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_function(playground_page, default_timeout=60)
-    app.query_params["hide"] = "builder,summary,text"
+    app.query_params["hide"] = hide
+    if panel is not None:
+        app.session_state["app_panel"] = panel  # the tab a click opens (AppTest cannot click tabs)
     app.run()
     assert not app.exception, failure(app)
-    keys = [w.key or "" for w in [*app.selectbox, *app.button]]
-    assert not [k for k in keys if k.startswith(("palette_", "builder_", "mlp_", "inspect_"))]
-    assert not app.dataframe and not [e for e in app.expander if e.label.startswith("Summary")]
-    assert "Build a neural network" not in texts(app)
-    assert any(k.startswith("data_") for k in keys) and app.button(key="run_train")  # the rest stays
-    link = parse_qs(urlsplit(app.sidebar.code[0].value).query)
+    return app
+
+
+def keys(app) -> list[str]:
+    return [w.key or "" for w in [*app.selectbox, *app.button, *app.number_input, *app.slider, *app.file_uploader]]
+
+
+def test_the_playground_hides_the_sections_the_link_names(fresh_session):
+    app = open_playground("builder,summary,text")
+    assert not [k for k in keys(app) if k.startswith(("palette_", "builder_", "mlp_", "inspect_"))]  # no quick row either
+    assert [t.label for t in app.tabs] == ["Training", "Data", "Export", "Experiment file", "Run"]
+    assert not app.text  # no headline
+    assert not app.dataframe and "Parameters" not in {m.label for m in app.metric}
+    assert any(k.startswith("data_") for k in keys(app)) and app.button(key="run_train")  # the rest stays
+    assert any(k.startswith("bar_") for k in keys(app))
+    link = parse_qs(urlsplit(copied_link(app)).query)
     assert link["hide"] == ["builder,summary,text"]  # shared links keep the flags
+
+
+@pytest.mark.parametrize(("hide", "gone_keys", "gone_tabs"), [
+    ("data", ("data_",), {"Data"}),
+    ("training", ("bar_",), {"Training"}),
+    ("share", (), {"Experiment file"}),
+    ("export", (), {"Export"}),
+])
+def test_each_flag_hides_its_part_of_the_page_and_nothing_else(fresh_session, hide, gone_keys, gone_tabs):
+    app = open_playground(hide, panel="Training" if hide != "training" else "Data")
+    everything = ["Model", "Training", "Data", "Summary", "Export", "Experiment file", "Run"]
+    assert [t.label for t in app.tabs] == [t for t in everything if t not in gone_tabs]
+    for prefix in ("data_", "bar_", "mlp_row_"):
+        assert any(k.startswith(prefix) for k in keys(app)) == (prefix not in gone_keys), prefix
+    copy = [c for c in app.get("component_instance") if c.key == "share_copy_link"]
+    assert bool(copy) == bool(app.get("download_button")) == (hide != "share")
+    if hide == "data":
+        assert not [c for c in app.get("plotly_chart") if (c.key or "").startswith("data_thumbnails")]
+    assert app.text and app.button(key="run_train") and app.button(key="app_present")
 
 
 # -- workspace -------------------------------------------------------------------------------

@@ -65,6 +65,11 @@ def test_an_uploaded_experiment_with_a_path_reads_nothing(secret_file):
     assert "1 problems to fix" in app.button[-1].label or "problem" in app.button[-1].label
 
 
+def headlines(app) -> list[str]:
+    """The title bar's texts in full: a long one is cut to one line, the whole of it on hover."""
+    return [t.proto.help or t.value for t in app.text]
+
+
 @pytest.mark.parametrize("text", [
     "![](http://127.0.0.1:9/pixel.png)",
     "[click me](http://example.invalid/)",
@@ -74,7 +79,7 @@ def test_an_uploaded_experiment_with_a_path_reads_nothing(secret_file):
 def test_titles_and_descriptions_are_plain_text(text):
     raw = {**copy.deepcopy(PLAYGROUND), "title": text, "description": text}
     app = open_page(e=encode(raw))
-    assert f"{text} · {text}" in [t.value for t in app.text]
+    assert f"{text} · {text}" in headlines(app)
     assert not any(text in m.value for m in app.markdown)
 
 
@@ -106,15 +111,20 @@ def test_a_link_with_a_lone_surrogate_opens_the_default_with_one_message():
 def test_a_server_for_a_class_can_turn_tensorboard_logs_off(monkeypatch):
     import components.run_panel
 
-    assert any(t.key == "run_tensorboard" for t in open_page().toggle)
+    def run_tab():
+        app = open_page()
+        app.session_state["app_panel"] = "Run"  # the toggle is in the Run tab, drawn only when open
+        return app.run()
+
+    assert any(t.key == "run_tensorboard" for t in run_tab().toggle)
     monkeypatch.setattr(components.run_panel, "TENSORBOARD", False)
-    assert not any(t.key == "run_tensorboard" for t in open_page().toggle)
+    assert not any(t.key == "run_tensorboard" for t in run_tab().toggle)
 
 
 def test_a_presets_blurb_shows_only_while_the_preset_is_unchanged():
     blurb = f"{PLAYGROUND['title']} · {PLAYGROUND['description']}"
-    assert blurb in [t.value for t in open_page().text]
+    assert blurb in headlines(open_page())
     edited = copy.deepcopy(PLAYGROUND)
     edited["model"]["nodes"][1]["type"] = "ReLU"  # the blurb speaks of tanh layers
-    texts = [t.value for t in open_page(e=encode(edited)).text]
+    texts = headlines(open_page(e=encode(edited)))
     assert f"Edited from “{PLAYGROUND['title']}”" in texts and blurb not in texts
