@@ -25,6 +25,7 @@ from components import (
     workspace,
 )
 from components.guard import guard
+from components.live import feed
 from components.memo import remembered
 from engine import analyze
 from engine.share import encode
@@ -148,7 +149,9 @@ def _rate_set(rate: float) -> None:
     run_panel.follow_rate(raw)
     _keep_in_url(raw)
     # the live view first: its rate is what a person waits to see
-    fragments.rerun([run_panel.LIVE_FRAGMENT, control_bar.RATE_PART, training_panel.RATE_FRAGMENT, HEADER, SHARE, EXPORT])
+    # the live frame shows the new rate from the feed (nudged above); without it, its part runs again
+    live = [] if feed.served() else [run_panel.LIVE_FRAGMENT]
+    fragments.rerun([*live, control_bar.RATE_PART, training_panel.RATE_FRAGMENT, HEADER, SHARE, EXPORT])
 
 
 def _rate_now() -> tuple[float, str]:

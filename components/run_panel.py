@@ -14,15 +14,13 @@ import streamlit as st
 
 from components import fragments, graph_view, workspace
 from components.live import feed, reading, view
+from components.live.timing import UNFED_POLL_S
 from engine import Experiment
 from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import DIVERGED, FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, WAITING
 
-LIVE_FRAGMENT = "live"  # the live view's part of the page: polled, and rerun alone for a new rate
-POLL_SECONDS = 0.5  # the page's live part (status, charts) twice a second; the live feed sends the numbers
-POLL_SECONDS_UNFED = 0.16  # without the live feed's route, the numbers come with the page's runs
-CHART_SECONDS = 1.0  # live charts once a second: redrawing them is what the browser spends its time on
+LIVE_FRAGMENT = "live"  # the live view's part of the page: rerun alone when the frame asks
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
 WEB_RUNS = RunLimits.for_web()
 # Logs stay in the server's runs/ folder for a local user to read; a server for a class turns them off
@@ -130,7 +128,6 @@ def follow_rate(raw: dict[str, Any]) -> None:
     if holder["trainer"] is not None and holder["signature"] == signature(raw) and lr is not None:
         holder["trainer"].set_lr(lr)
         feed.nudge(holder)  # the frame shows the new rate before the page's run does
-        st.session_state.run_answering = True  # the live view's next run answers a person
 
 
 def current(raw: dict[str, Any]) -> RemoteTrainer | None:
@@ -190,37 +187,40 @@ def details() -> None:
 
 
 def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = False) -> None:
-    # One polling fragment: in Streamlit 1.67 a second one polling beside it (tried, to redraw the
-    # charts on a slower timer) leaves copies of its charts piling up in the page
-    polling = (state or trainer.state) in (RUNNING, WAITING)
-    page_run = [True]  # the call below answers a person; the poll timer's later calls do not
-    every = POLL_SECONDS if feed.served() else POLL_SECONDS_UNFED
+    """The live view. Its pictures and numbers come from the live feed between the page's runs; the
+    part reruns alone when the frame says the run's state moved on, and then the whole page does,
+    so the controls follow. Without the feed's route (tests) it polls while training."""
+    drawn_for = state or trainer.state
+    training = drawn_for in (RUNNING, WAITING)
+    fed = feed.served()
 
-    @fragments.part(LIVE_FRAGMENT, run_every=every if polling else None)
+    @fragments.part(LIVE_FRAGMENT, run_every=UNFED_POLL_S if training and not fed else None)
     def live() -> None:
-        # A page run (a click, a new setting) shows its change first: timed chart redraws wait
-        # for the next poll
-        asked = st.session_state.pop("run_answering", False)  # a new rate's rerun, set by follow_rate
-        answering, page_run[0] = page_run[0] or asked, False
-        quiet = polling and answering
-        every_s = CHART_SECONDS if polling else 0.0
-        snapshot = trainer.snapshot(visuals=not polling or (not quiet and view.charts_due(every_s)))
-        if polling and snapshot.state not in (RUNNING, WAITING):
-            st.rerun(scope="app")  # the run paused or ended: redraw the controls, stop polling
+        snapshot = trainer.snapshot(visuals=True)
+        if _controls_of(snapshot.state) != _controls_of(drawn_for):
+            st.rerun(scope="app")  # the run paused, ended or started: redraw the controls
         # the state, speed and device are in the frame's reading; a message says why it stopped
         if snapshot.state in (DIVERGED, FAILED):
             st.error(snapshot.message)
         elif snapshot.message:
             st.caption(snapshot.message)
-        node_types = {n.id: n.type for n in trainer.experiment.model.nodes}
-        # The curve goes with a page run; while training it streams from the feed (sending it here
-        # too would be a second copy the frame ignores). A person waits on a quiet run: its
-        # numbers go at once, without the curve.
-        stream = feed.path(_holder()) if feed.served() else None
-        streamed = polling and stream is not None
-        shown = reading.read(id(trainer), snapshot, None if quiet or streamed else trainer.history())
-        view.show(snapshot, shown, trainer.dataset, node_types, key="live", quiet=quiet, every_s=every_s,
-                  feed=stream, diagram=lambda: _diagram(trainer), present=present,
-                  analysis=trainer.experiment.analysis)
+        holder = _holder()
+        scene = view.Scene(trainer.dataset, {n.id: n.type for n in trainer.experiment.model.nodes},
+                           trainer.experiment.analysis, bool(st.session_state.get("live_show_gradients")),
+                           lambda: _diagram(trainer))
+        _, before = holder.get("scene") or (None, None)
+        holder["scene"] = (id(trainer), scene)  # what the feed draws between the page's runs
+        stream = feed.path(holder) if fed else None
+        # the curve goes with a page run; while training the feed streams it
+        history = None if training and stream is not None else trainer.history()
+        view.show(snapshot, reading.read(id(trainer), snapshot, history), scene, key="live", feed=stream,
+                  state=snapshot.state, present=present)
+        if before is not None and before.gradients != scene.gradients:
+            feed.nudge(holder)  # the gradient chart switched on or off: the feed follows at once
 
     live()
+
+
+def _controls_of(state: str) -> str:
+    """What the controls look like in `state` (training and waiting for a slot look the same)."""
+    return RUNNING if state in (RUNNING, WAITING) else state

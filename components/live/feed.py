@@ -1,9 +1,10 @@
-"""The live view's own route: a tab's live charts' frame reads its run's newest numbers (and now
-and then the loss curve) from here, with no run of the page behind each update. Those runs cost
-the browser about 75 ms of its main thread each, six times a second, and a click had to wait
-behind them; the page now runs only for the pictures, twice a second.
+"""The live view's one channel: a tab's live frame reads its run's newest numbers, loss curve and
+pictures from here, with no run of the page behind any update. Each run of the page costs the
+browser tens of milliseconds of its main thread, and a click had to wait behind them; the page now
+runs only when a person acts (and once when a run stops, so its controls follow).
 
-The route streams server-sent events: while training, a reading each beat; idle, only news. A
+The route streams server-sent events: while training, a reading each beat, with the curve and
+the pictures (each chart's figure only when it changed) less often; idle, only news. A
 click on Train, Pause, Step or Reset, or a new learning rate, `nudge`s the feed, so the frame
 shows it at once, before the page's own run has drawn it. (One event is one task on the
 browser's main thread; a fetch's answer took several, each queued behind the page's work.)
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator
@@ -36,16 +38,14 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from components.live import reading
+from components.live.timing import BEAT_S, CHARTS_S, CURVE_S, IDLE_S, RETRY_AFTER_S
 from engine.settings import env_int
 from engine.training.trainer import RUNNING, WAITING
 
 PATH = "/api/neuroloom/live/"
-BEAT_S = 0.15  # while training, the numbers about six times a second
-CURVE_S = 0.45  # the curve about twice a second: its redraw costs the browser more
-IDLE_S = 15.0  # idle, a comment this often keeps the connection
 STREAMS_PER_TAB = env_int("NEUROLOOM_FEED_STREAMS_PER_TAB", 2)
 STREAMS = env_int("NEUROLOOM_FEED_STREAMS", 64)
-RETRY_AFTER_S = 30  # a refused frame shows the page's numbers meanwhile
+log = logging.getLogger("neuroloom")
 _feeds: dict[str, dict[str, Any]] = {}  # token -> the tab's holder of its trainer
 _served = False
 
@@ -145,27 +145,58 @@ def nudge(holder: dict[str, Any]) -> None:
             loop.call_soon_threadsafe(event.set)
 
 
-def _read(holder: dict[str, Any], curve: bool, asked: bool = True) -> dict[str, Any] | None:
+def _read(holder: dict[str, Any], curve: bool, asked: bool = True, pictures: bool = False) -> dict[str, Any] | None:
     """The reading of the tab's run now (None when it has no trainer). `asked`: from the
     training process (in a worker thread: it answers through a pipe); otherwise the snapshot of
-    its last answer, which a nudge's click or new rate has just brought."""
+    its last answer, which a nudge's click or new rate has just brought. `pictures`: with the
+    charts of the tab's scene (the `Chart`s under "charts"), when the scene is this run's."""
     trainer = holder.get("trainer")
     if trainer is None:
         return None
-    snapshot = trainer.snapshot(visuals=False) if asked else trainer.last_snapshot()
+    snapshot = trainer.snapshot(visuals=pictures) if asked else trainer.last_snapshot()
     history = trainer.history() if curve else None
-    return reading.read(id(trainer), snapshot, history)
+    shown = reading.read(id(trainer), snapshot, history)
+    run, scene = holder.get("scene") or (None, None)
+    if pictures and asked and run == id(trainer):
+        # imported here, not with this module: the server imports the feed before any page runs,
+        # and the frame's component must be declared inside a page's run to be served
+        from components.live import view
+
+        try:
+            shown["charts"] = view.charts(snapshot, scene)
+        except Exception:  # a picture that cannot be drawn must not end the stream: the page's next run shows it
+            log.exception("live charts")
+    return shown
+
+
+def _sendable(shown: dict[str, Any], sent: dict[str, str]) -> dict[str, Any]:
+    """`shown` as the stream sends it: each chart's figure only when its version is new to this
+    stream (`sent`: name -> version, updated)."""
+    charts = []
+    if "charts" in shown:  # a chart that left the view comes back whole (the frame dropped it)
+        for name in set(sent) - {chart.name for chart in shown["charts"]}:
+            del sent[name]
+    for chart in shown.get("charts", ()):
+        entry = {"name": chart.name, "version": chart.version, "caption": chart.caption, "options": chart.options,
+                 "place": chart.place}
+        if sent.get(chart.name) != chart.version:
+            entry["figure"] = chart.figure
+            sent[chart.name] = chart.version
+        charts.append(entry)
+    return {**shown, "charts": charts} if "charts" in shown else shown
 
 
 async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None = None) -> AsyncIterator[str]:
     """Server-sent events: a reading whenever the run shows something new, at most one a beat
-    while training (with the curve at most every CURVE_S), at once when nudged; a comment now and
-    then while idle, so the connection is kept. Ends when the tab closes or `stream` is ended."""
+    while training (with the curve at most every CURVE_S, the pictures at most every CHARTS_S), at
+    once when nudged (the curve and pictures a beat later); a comment now and then while idle, so
+    the connection is kept. Ends when the tab closes or `stream` is ended."""
     stream = stream or _Stream(token)
     loop, event = asyncio.get_running_loop(), asyncio.Event()
     waker = stream.waker = (loop, event)
     holder.setdefault("feed_wakers", set()).add(waker)
-    sent_key, curve_at, training, follow_up = "", float("-inf"), False, True
+    sent_key, curve_at, charts_at, training, follow_up = "", float("-inf"), float("-inf"), False, True
+    sent: dict[str, str] = {}  # chart name -> the version this stream sent
     try:
         while _feeds.get(token) is holder and not stream.ended:
             if not event.is_set():
@@ -176,7 +207,9 @@ async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None =
             nudged = event.is_set()
             event.clear()
             curve = not nudged and (follow_up or loop.time() - curve_at >= CURVE_S)
-            reading = _read(holder, False, asked=False) if nudged else await run_in_threadpool(_read, holder, curve)
+            pictures = curve and (follow_up or loop.time() - charts_at >= CHARTS_S)
+            reading = (_read(holder, False, asked=False) if nudged
+                       else await run_in_threadpool(_read, holder, curve, True, pictures))
             if reading is None:
                 break
             was_training, training = training, reading["state"] in (RUNNING, WAITING)
@@ -184,9 +217,11 @@ async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None =
             follow_up = nudged or (was_training and not training and not curve)
             if curve:
                 curve_at = loop.time()
+            if pictures:
+                charts_at = loop.time()
             if reading["key"] != sent_key or curve:
                 sent_key = reading["key"]
-                yield f"data: {json.dumps(reading, separators=(',', ':'))}\n\n"
+                yield f"data: {json.dumps(_sendable(reading, sent), separators=(',', ':'))}\n\n"
             elif not nudged:
                 yield ": still here\n\n"
     finally:

@@ -1,11 +1,12 @@
-"""The live view in one frame, drawn by plotly.js there: the run's numbers and loss curve, then
-the charts. A chart's figure travels to the browser only when it changed, the browser redraws
-only that chart, and the decision boundary's options ("show test data", "discretize output") act
-in the browser without a server run. While training, the frame reads the numbers from the live
-feed's route between runs of the page. Streamlit's own charts are sent and re-rendered on every
-run, which kept the browser busy most of each second while training. Owns the session key
-`live_charts_sent`."""
+"""The live view in one frame, drawn by plotly.js there: the network, the output, the run's
+numbers and loss curve. The browser redraws a chart only when its version (its content's hash) is
+new, and the decision boundary's options ("show test data", "discretize output") act in the
+browser without a server run. Between the page's runs (which now come only from a person's
+actions) the frame reads everything new from the live feed's route: one channel for the readings
+and the pictures. Streamlit's own charts are sent and re-rendered on every run, which kept the
+browser busy most of each second while training.
 
+"""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,6 @@ from typing import Any
 
 import plotly.graph_objects as go
 import plotly.offline
-import streamlit as st
 import streamlit.components.v1 as components
 
 from components.charts import TEMPLATE
@@ -30,7 +30,7 @@ class Chart:
     a caption above it, and the options under it ({option: label}) that its traces' `meta` reads."""
 
     name: str
-    version: int
+    version: str
     figure: dict[str, Any]
     caption: str = ""
     options: dict[str, str] | None = None
@@ -58,26 +58,12 @@ def figure_json(figure: go.Figure) -> dict[str, Any]:
 
 
 def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, feed: str | None = None,
-         present: bool = False) -> None:
-    """Draw `reading` (the run's numbers and curve, see `reading`) and `charts` in the frame
-    `key`. A figure is sent when its version is new to the frame, or when the frame asks for it:
-    a new frame asks for all (with its first value), a frame that missed one asks for that one.
-    The frame reads newer readings from `feed` (the live feed's path) between runs."""
-    sent = st.session_state.setdefault("live_charts_sent", {}).setdefault(
-        key, {"frame": None, "asked": None, "charts": {}})
-    said = st.session_state.get(key) or {}
-    if said.get("mount") != sent["frame"]:
-        sent.update(frame=said.get("mount"), asked=said.get("asked"), charts={})
-    elif said.get("asked") != sent["asked"]:  # each request is answered once
-        sent["asked"] = said.get("asked")
-        for name in said.get("missing", []):
-            sent["charts"].pop(name, None)
-    shown = []
-    for chart in charts:
-        entry = {"name": chart.name, "version": chart.version, "caption": chart.caption, "options": chart.options,
-                 "place": chart.place}
-        if sent["charts"].get(chart.name) != chart.version:
-            entry["figure"] = chart.figure
-            sent["charts"][chart.name] = chart.version
-        shown.append(entry)
-    _frame(charts=shown, reading=reading, feed=feed, present=present, key=key, default=None)
+         state: str = "", present: bool = False) -> Any:
+    """Draw `reading` (the run's numbers and curve, see `reading`) and `charts` in the frame `key`.
+    The frame redraws a chart only when its version is new to it. It reads newer readings and
+    charts from `feed` (the live feed's path) between the page's runs, and sets its value when
+    the run's state is no longer `state` (the page's controls are then out of date). Returns the
+    frame's value."""
+    shown = [{"name": c.name, "version": c.version, "caption": c.caption, "options": c.options, "place": c.place,
+              "figure": c.figure} for c in charts]
+    return _frame(charts=shown, reading=reading, feed=feed, state=state, present=present, key=key, default=None)

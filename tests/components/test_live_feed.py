@@ -1,6 +1,7 @@
 """The live feed's route: a tab's readings as server-sent events, sent at once when nudged, ended
-when the tab closes; unknown tabs get 404; streams are capped per tab and in all, and give their
-places back however they end. Driven with a real trainer process and Starlette's own request and
+when the tab closes, with the pictures of the tab's scene (each figure once per stream, again when
+it changed); unknown tabs get 404; streams are capped per tab and in all, and give their places
+back however they end. Driven with a real trainer process and Starlette's own request and
 response objects."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from components.live import feed, reading
+from components.live import feed, reading, view
 from engine import load_experiment
 from engine.training.remote import RemoteTrainer
 from tests.conftest import experiment
@@ -94,6 +95,70 @@ def test_a_training_run_streams_its_epochs_and_curve(holder):
         assert [r["stamp"] for r in seen] == sorted(r["stamp"] for r in seen)
 
     asyncio.run(scenario())
+
+
+def scene_of(trainer) -> view.Scene:
+    """The scene a page run sets for `trainer`'s live view."""
+    return view.Scene(trainer.dataset, {n.id: n.type for n in trainer.experiment.model.nodes})
+
+
+def test_the_stream_sends_each_figure_once_and_again_only_when_the_pictures_change(holder):
+    trainer = holder["trainer"]
+    holder["scene"] = (id(trainer), scene_of(trainer))  # as the page's run sets it
+    path = feed.path(holder)
+
+    async def scenario():
+        stream = feed._readings(holder, path.rsplit("/", 1)[-1])
+        next_reading = readings(stream)
+
+        async def with_charts():  # the next reading with pictures (a nudge's own reading has none)
+            async def wait():
+                while "charts" not in (shown := await next_reading()):
+                    pass
+                return {c["name"]: c for c in shown["charts"]}
+            return await asyncio.wait_for(wait(), TIMEOUT_S)
+
+        first = await with_charts()  # the first beat: the numbers, the curve and the pictures
+        assert set(first) == {"boundary", "neurons"}
+        assert all(c["figure"]["data"] and isinstance(c["version"], str) for c in first.values())
+        assert first["boundary"]["options"] == view.BOUNDARY_OPTIONS and first["neurons"]["place"] == "network"
+        feed.nudge(holder)  # nothing new: its follow-up sends the pictures' versions, not the figures again
+        again = await with_charts()
+        assert {n: c["version"] for n, c in again.items()} == {n: c["version"] for n, c in first.items()}
+        assert not any("figure" in c for c in again.values())
+
+        trainer.start()
+        assert await asyncio.to_thread(trainer.wait, TIMEOUT_S)
+        feed.nudge(holder)
+        trained = await with_charts()  # new weights, new pictures: each figure travels again
+        assert set(trained) == set(first)
+        assert all("figure" in c and c["version"] != first[n]["version"] for n, c in trained.items())
+        feed.forget(holder)
+
+    asyncio.run(scenario())
+
+
+def test_a_scene_of_another_run_draws_nothing(holder):
+    trainer = holder["trainer"]
+    assert "charts" not in feed._read(holder, curve=True, pictures=True)  # no page run set a scene yet
+    holder["scene"] = (id(holder), scene_of(trainer))  # the last run's scene: the page has not drawn this one yet
+    stale = feed._read(holder, curve=True, pictures=True)
+    assert "charts" not in stale and stale["curve"] and dict(stale["numbers"])["Epoch"] == "0 / 5"
+    holder["scene"] = (id(trainer), scene_of(trainer))
+    assert [c.name for c in feed._read(holder, curve=True, pictures=True)["charts"]] == ["boundary", "neurons"]
+    assert "charts" not in feed._read(holder, curve=True)  # the pictures only when asked for
+    assert "charts" not in feed._read(holder, curve=False, asked=False, pictures=True)  # a nudge's snapshot has none
+
+
+def test_a_picture_that_cannot_be_drawn_leaves_the_reading(holder, monkeypatch):
+    holder["scene"] = (id(holder["trainer"]), scene_of(holder["trainer"]))
+
+    def broken(snapshot, scene):
+        raise ValueError("no picture")
+
+    monkeypatch.setattr(view, "charts", broken)
+    shown = feed._read(holder, curve=True, pictures=True)
+    assert "charts" not in shown and dict(shown["numbers"])["Epoch"] == "0 / 5"
 
 
 def test_an_unknown_or_closed_tab_gets_404(holder):
@@ -241,10 +306,10 @@ def test_a_stream_gives_its_place_back_when_it_fails_or_its_tab_closes(holder, c
     path = feed.path(holder)
     read = feed._read
 
-    def failing(tab, curve, asked=True):
+    def failing(tab, *args, **kwargs):
         if tab.get("fail"):
             raise RuntimeError("the trainer broke")
-        return read(tab, curve, asked)
+        return read(tab, *args, **kwargs)
 
     monkeypatch.setattr(feed, "_read", failing)
 

@@ -8,13 +8,14 @@ import dataclasses
 import json
 import threading
 import time
-from itertools import pairwise
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
 from components.charts import DIVERGING, LEVELS, NEGATIVE, POSITIVE, levels, point_colours, preview
+from components.live import feed, view
 from components.live.reading import CURVE_POINTS, STATES, curve
 from engine import load_experiment
 from engine.data import check_data, make_dataset
@@ -74,10 +75,17 @@ def run_page(initial):
     experiment, problems = check_experiment(raw)
     run_panel.show(experiment, [str(p) for p in problems], raw)
     st.session_state.trainer = run_panel._holder()["trainer"]
+    st.session_state.holder = run_panel._holder()
 
 
 def trainer(app) -> Trainer:
     return app.session_state["trainer"]
+
+
+def frame_args(app, key: str = "live_charts") -> dict:
+    """Everything the live frame `key` was sent in this run (charts, reading, feed, state)."""
+    frame = next(f for f in app.get("component_instance") if f.key == key)
+    return json.loads(frame.proto.json_args)
 
 
 def wait_until(app, condition, timeout: float = 20.0):
@@ -133,11 +141,31 @@ def test_step_trains_exactly_one_epoch_then_pauses():
     assert [h["epoch"] for h in trainer(app).history()] == [0, 1]
     assert metrics(app)["Epoch"] == "1 / 3"
     assert caption(app).startswith("paused · ")  # the state is in the frame's reading, not a line of its own
+    assert frame_args(app)["state"] == PAUSED  # the frame asks for a page run when the run leaves it
     assert "⏸" not in texts(app).replace(caption(app), "")
     assert app.button(key="run_train").label == "Resume" and not app.button(key="run_step").disabled
 
     app.button(key="run_step").click().run()
     assert wait_until(app, lambda s: s.state == PAUSED and s.epoch >= 2).epoch == 2
+
+
+def test_the_page_and_the_feed_draw_the_same_run_with_the_same_versions():
+    app = start(run_page, tiny(epochs=3))
+    app.button(key="run_step").click().run()
+    wait_until(app, lambda s: s.state == PAUSED)
+    holder = app.session_state["holder"]
+    run, scene = holder["scene"]  # set by each run of the page: what the feed draws between them
+    assert run == id(trainer(app)) and scene.node_types == {n.id: n.type for n in trainer(app).experiment.model.nodes}
+    on_page = {c["name"]: c["version"] for c in frame_args(app)["charts"]}
+    assert set(on_page) == {"boundary", "neurons"}
+    from_feed = feed._read(holder, curve=True, pictures=True)
+    # the same pictures, the same versions: the frame draws nothing again for the feed's copy
+    assert {c.name: c.version for c in from_feed["charts"]} == on_page
+
+    app.session_state["raw"] = tiny(epochs=4)  # a new run: the feed no longer draws the old one's scene
+    app.run()
+    assert not app.exception, failure(app)
+    assert app.session_state["holder"]["scene"][0] == id(trainer(app))
 
 
 def test_train_is_one_button_that_pauses_and_resumes_the_same_run():
@@ -146,6 +174,7 @@ def test_train_is_one_button_that_pauses_and_resumes_the_same_run():
     wait_until(app, lambda s: s.state == RUNNING and s.epoch >= 1)
     train = app.button(key="run_train")
     assert train.label == "Pause" and caption(app).startswith("training · ")
+    assert frame_args(app)["state"] == RUNNING and frame_args(app)["feed"] is None  # no feed route in AppTest
     assert app.button(key="run_step").disabled  # one epoch at a time only from a stop
     train.click().run()
     paused = wait_until(app, lambda s: s.state == PAUSED)
@@ -369,12 +398,16 @@ def live_page(run):
     from components.live import reading, view
 
     snapshot, history, dataset, node_types = st.session_state.get("run", run)
-    if st.session_state.get("resend", True):  # forget what the frame was sent: these tests read every figure
-        st.session_state.pop("live_charts_sent", None)
-    quiet = st.session_state.get("quiet", False)
-    shown = reading.read(0, snapshot, None if quiet else history)  # as the run panel reads it
-    view.show(snapshot, shown, dataset, node_types, key="live", quiet=quiet,
-              every_s=st.session_state.get("every", 0.0))
+    shown = reading.read(0, snapshot, history)  # as the run panel reads it
+    scene = view.Scene(dataset, node_types, gradients=bool(st.session_state.get("live_show_gradients")))
+    view.show(snapshot, shown, scene, key="live", state=snapshot.state)
+
+
+def flipped(snapshot):
+    """`snapshot` with its decision boundary the other way round: new pictures."""
+    grid = snapshot.visuals["boundary"]
+    visuals = {**snapshot.visuals, "boundary": {**grid, "value": (1 - np.asarray(grid["value"])).tolist()}}
+    return dataclasses.replace(snapshot, visuals=visuals)
 
 
 def test_the_live_view_of_a_planar_run_draws_curves_boundary_and_neurons(planar):
@@ -433,54 +466,43 @@ def test_the_frame_shows_the_numbers_and_curve_before_there_is_a_chart(planar):
     assert {c["name"] for c in framed(app, "live_charts")} == {"boundary", "neurons"}
 
 
-def test_the_charts_take_turns_on_the_timer_the_longest_drawn_first(planar):
-    app = start(live_page, planar)
+def test_a_charts_version_is_its_contents_hash_the_same_pictures_the_same_version(planar):
+    snapshot, _, dataset, node_types = planar
+    scene = view.Scene(dataset, node_types)
 
-    def versions():  # when each chart was last built
-        return {name: kept[0] for name, kept in app.session_state["live_figures"].items()}
+    def versions(shot, scene=scene):
+        return {c.name: c.version for c in view.charts(shot, scene)}
 
-    seen = [versions()]
-    assert set(seen[0]) == {"boundary", "neurons"}
-    app.session_state["every"] = 1e-6  # every chart is due on each call: one is drawn again
-    for _ in range(2):
-        app.run()
-        seen.append(versions())
-    redrawn = [{n for n in seen[0] if after[n] != before[n]} for before, after in pairwise(seen)]
-    assert all(len(names) == 1 for names in redrawn), redrawn
-    assert set().union(*redrawn) == {"boundary", "neurons"}  # each in turn, none twice
-    app.toggle(key="live_show_gradients").set_value(True).run()  # a new chart is drawn at once
-    app.toggle(key="live_show_gradients").set_value(False).run()
-    assert set(versions()) == {"boundary", "neurons"}  # a chart no longer shown waits on no turn
+    first = view.charts(snapshot, scene)
+    assert [c.name for c in first] == ["boundary", "neurons"]
+    assert all(isinstance(c.version, str) and c.version == view.version_of(c.figure) for c in first)
+    same = dataclasses.replace(snapshot, visuals=copy.deepcopy(snapshot.visuals))  # drawn again, as for a paused run
+    assert versions(same) == versions(snapshot) == {c.name: c.version for c in first}
+    changed = versions(flipped(snapshot))  # a new boundary: the network picture's output square is the boundary
+    assert all(changed[name] != version for name, version in versions(snapshot).items())
+    with_gradients = versions(snapshot, dataclasses.replace(scene, gradients=True))
+    assert set(with_gradients) == {"boundary", "neurons", "gradients"}  # one chart more, the others as they were
+    assert {n: v for n, v in with_gradients.items() if n != "gradients"} == versions(snapshot)
 
 
-def test_a_figure_travels_to_the_browser_only_when_it_is_new_there(planar):
+def test_each_page_run_sends_the_frame_every_chart_with_its_figure_and_the_runs_state(planar):
     snapshot, history, dataset, node_types = planar
     app = start(live_page, planar)
-    first = {c["name"]: c for c in framed(app, "live_charts")}
-    assert all("figure" in c for c in first.values())
-    app.session_state["resend"] = False  # as the page runs it: the frame keeps what it was sent
-    app.session_state["every"] = 60.0  # the charts wait for their turn
-    app.run()
-    again = {c["name"]: c for c in framed(app, "live_charts")}
+    args = frame_args(app)
+    assert args["state"] == FINISHED == snapshot.state and args["feed"] is None
+    first = {c["name"]: c for c in args["charts"]}
+    assert set(first) == {"boundary", "neurons"}
+    assert all(c["figure"]["data"] and c["version"] == view.version_of(c["figure"]) for c in first.values())
+    assert first["neurons"]["place"] == "network" and first["boundary"]["place"] == "output"
+    app.run()  # no handshake: every run sends every figure, under the same versions when unchanged
+    again = {c["name"]: c for c in frame_args(app)["charts"]}
     assert {n: c["version"] for n, c in again.items()} == {n: c["version"] for n, c in first.items()}
-    assert not any("figure" in c for c in again.values())  # unchanged: the frame keeps what it drew
-    app.session_state["every"] = 0.0  # drawn again from the same pictures (a paused run): the same figures
+    assert all("figure" in c for c in again.values())
+    app.session_state["run"] = (dataclasses.replace(flipped(snapshot), state=PAUSED), history, dataset, node_types)
     app.run()
-    assert not any("figure" in c for c in framed(app, "live_charts"))
-    grid = snapshot.visuals["boundary"]
-    flipped = {**snapshot.visuals, "boundary": {**grid, "value": (1 - np.asarray(grid["value"])).tolist()}}
-    app.session_state["run"] = (dataclasses.replace(snapshot, visuals=flipped), history, dataset, node_types)
-    app.run()  # a new boundary: sent again, with the network picture (its output square is the boundary)
-    assert {c["name"] for c in framed(app, "live_charts") if "figure" in c} == {"boundary", "neurons"}
-    app.session_state["every"] = 60.0
-    app.session_state["live_charts"] = {"mount": "a new frame", "asked": 1, "missing": []}  # its first value
-    app.run()
-    assert all("figure" in c for c in framed(app, "live_charts"))
-    app.session_state["live_charts"] = {"mount": "a new frame", "asked": 2, "missing": ["neurons"]}
-    app.run()  # a figure the frame never got: sent again, once
-    assert [c["name"] for c in framed(app, "live_charts") if "figure" in c] == ["neurons"]
-    app.run()
-    assert not any("figure" in c for c in framed(app, "live_charts"))
+    args = frame_args(app)
+    assert args["state"] == PAUSED
+    assert all(c["version"] != first[c["name"]]["version"] and "figure" in c for c in args["charts"])
 
 
 def test_gradient_sizes_per_layer_on_request(planar, digits):
@@ -493,9 +515,13 @@ def test_gradient_sizes_per_layer_on_request(planar, digits):
     assert list(bars["x"]) == [n for n in node_types if n in stats] == ["h1", "h2", "out"]  # input side first
     assert np.allclose(bars["y"], [stats[n]["grad_norm"] for n in bars["x"]])
     assert figures(app)["live_gradients"]["layout"]["yaxis"]["type"] == "log"
+    assert next(c for c in framed(app, "live_charts") if c["name"] == "gradients")["place"] == "below"
+    app.toggle(key="live_show_gradients").set_value(False).run()
+    assert "live_gradients" not in figures(app)  # off again: no longer sent
     one_layer = start(live_page, digits)  # a single layer with weights: nothing to compare
     one_layer.toggle(key="live_show_gradients").set_value(True).run()
     assert "live_gradients" not in figures(one_layer) and not one_layer.exception
+    assert any("gradient sizes appear" in c.value for c in one_layer.caption)
 
 
 def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_matrix(digits):
@@ -513,18 +539,13 @@ def test_the_live_view_of_a_digits_run_draws_sample_predictions_and_a_confusion_
     assert metrics(app)["Test accuracy"] == f"{correct * 100:.1f} %"  # the matrix agrees with the metric
 
 
-def test_a_quiet_run_sends_the_numbers_but_not_the_curve(planar):
-    snapshot, history, dataset, node_types = planar
-    app = start(live_page, (snapshot, history[:2], dataset, node_types))
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 2
-    app.session_state["run"] = planar  # a newer snapshot
-    app.session_state["quiet"] = True  # a run that answers a new learning rate while training
-    app.run()
-    assert "live_curves" not in figures(app)  # the frame keeps the curve it has
-    assert metrics(app)["Epoch"] == "2 / 2"  # the numbers go at once
-    app.session_state["quiet"] = False  # the next poll
-    app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
+def test_a_scenes_diagram_is_drawn_on_the_network_side_for_data_off_the_plane(digits):
+    snapshot, _, dataset, node_types = digits
+    picture = go.Figure(go.Scatter(x=[0, 1], y=[0, 1]))
+    shown = view.charts(snapshot, view.Scene(dataset, node_types, diagram=lambda: picture))
+    assert [(c.name, c.place) for c in shown] == [("diagram", "network"), ("samples", "output"), ("confusion", "output")]
+    without = view.charts(snapshot, view.Scene(dataset, node_types, diagram=lambda: None))
+    assert [c.name for c in without] == ["samples", "confusion"]
 
 
 def test_a_new_run_never_shows_the_last_runs_curve(planar):
@@ -533,17 +554,6 @@ def test_a_new_run_never_shows_the_last_runs_curve(planar):
     app.session_state["run"] = (snapshot, [], dataset, node_types)  # Reset: no history yet
     app.run()
     assert all(len(trace["x"]) == 0 for trace in figures(app)["live_curves"]["data"])  # drawn empty
-
-
-def test_the_curve_follows_every_poll_while_the_charts_wait_their_turn(planar):
-    snapshot, history, dataset, node_types = planar
-    app = start(live_page, (snapshot, history[:1], dataset, node_types))
-    app.session_state["resend"] = False  # as the page runs it: the frame keeps what it was sent
-    app.session_state["every"] = 60.0  # while training the charts wait their turn (once a second)
-    app.session_state["run"] = planar
-    app.run()
-    assert len(figures(app)["live_curves"]["data"][0]["x"]) == 3
-    assert not any("figure" in c for c in framed(app, "live_charts"))
 
 
 # -- charts ----------------------------------------------------------------------------------

@@ -446,7 +446,9 @@ def test_no_process_before_the_first_train(remote_trainer):
     t = trainers[0]
     snap = t.snapshot()
     assert (snap.state, snap.epoch, snap.epochs, snap.step, snap.lr, snap.device) == (IDLE, 0, 7, 0, 0.02, "CPU")
-    assert snap.visuals is None and t.history() == [] and t.last_snapshot() == snap and not t.wait(0.01)
+    # the untrained model's pictures, drawn here from the run's seed: no process for them
+    assert snap.visuals["boundary"]["value"].shape == (100, 100) and t._process is None
+    assert t.history() == [] and t.last_snapshot() == snap and not t.wait(0.01)
     t.set_lr(0.05)  # kept for the process
     assert t.snapshot().lr == 0.05
     t.reset()

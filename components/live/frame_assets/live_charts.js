@@ -1,6 +1,7 @@
-// The live charts, drawn with plotly.js in this frame (the numbers and curve: live_reading.js). Python sends each chart with a version and
-// sends its figure only when the version is new to this frame; a chart is drawn again only then.
-// The boundary's options act here, at once, with no run on the server.
+// The live charts, drawn with plotly.js in this frame (the numbers and curve: live_reading.js). Each chart
+// comes with a version (its content's hash), from the page's runs or from the live feed; a chart is
+// drawn again only when its version is new. The boundary's options act here, at once, with no run
+// on the server.
 
 const OPTIONS_KEY = "neuroloom-live-options";  // per tab: the options outlive a reload of this frame
 const PLOT_CONFIG = { displayModeBar: false, responsive: true };
@@ -9,9 +10,8 @@ let theme = { backgroundColor: "#ffffff", textColor: "#31333f" };  // the page's
 let present = false;  // the presenting view: every chart taller, the type larger
 const PRESENT_SCALE = 1.55;
 const options = { showTest: false, discrete: false, ...stored() };
-const mount = `${Date.now()}-${Math.random()}`;
-let asked = 0;
-const awaited = new Map();  // chart name -> the version it asked for and waits on
+let pageState = "";  // the run's state that the page's controls were drawn for
+let signalled = "";  // the reading whose state this frame last told the page about
 
 // Storage can be refused (blocked cookies) or hold something else: the options then start off
 function stored() {
@@ -30,11 +30,16 @@ function store() {
   }
 }
 
-// The frame's value tells the page what it lacks: everything when new, or the charts whose
-// figure it never got (a message the page sent can be merged away by a newer one)
-function ask(missing) {
-  asked += 1;
-  post("streamlit:setComponentValue", { value: { mount, asked, missing }, dataType: "json" });
+// The page's controls follow the run's state: when a reading shows the run paused, ended or
+// started while the page still shows the controls of another state, the frame's value changes,
+// and that runs the page again (once per reading).
+const CONTROLS = { running: "running", waiting: "running" };
+
+function followState(reading) {
+  const now = CONTROLS[reading.state] || reading.state;
+  if (!pageState || now === (CONTROLS[pageState] || pageState) || signalled === reading.key) return;
+  signalled = reading.key;
+  post("streamlit:setComponentValue", { value: { state: reading.state, key: reading.key }, dataType: "json" });
 }
 
 function post(type, data) {
@@ -146,7 +151,6 @@ function render(charts) {
       shown.delete(name);
     }
   }
-  const missing = [];
   const placed = new Map();  // area -> how many charts it holds so far
   charts.forEach((chart) => {
     let entry = shown.get(chart.name);
@@ -159,11 +163,7 @@ function render(charts) {
     placed.set(root, index + 1);
     if (root.children[index] !== entry.box) root.insertBefore(entry.box, root.children[index] || null);
     if (chart.version === entry.version) return;
-    if (!chart.figure) {
-      if (awaited.get(chart.name) !== chart.version) missing.push(chart.name);
-      awaited.set(chart.name, chart.version);
-      return;
-    }
+    if (!chart.figure) return;  // a version this frame never got: the next one comes whole
     try {  // one chart that cannot be drawn must not stop the others
       take(entry, chart.figure);
       draw(entry);
@@ -172,7 +172,6 @@ function render(charts) {
       console.error(`live chart ${chart.name}:`, error);
     }
   });
-  if (missing.length) ask(missing);
 }
 
 function presenting(on) {
@@ -188,11 +187,13 @@ window.addEventListener("message", (event) => {
   const args = event.data.args;
   follow(event.data.theme);
   presenting(Boolean(args.present));
-  showReading(args.reading);
+  pageState = args.state || "";
+  // Streamlit sends a page run's arguments again (a resize, a theme): charts the feed has sent
+  // since are newer, so a page run's charts count only with its reading, which is stamped
+  const fresh = showReading(args.reading);
   followFeed(args.feed || null);
-  render(args.charts || []);
+  if (fresh || !shown.size) render(args.charts || []);
 });
 new ResizeObserver(() => post("streamlit:setFrameHeight", { height: document.body.scrollHeight }))
   .observe(document.body);
 post("streamlit:componentReady", { apiVersion: 1 });
-ask([]);  // a new frame: its first value asks for every figure

@@ -1,5 +1,5 @@
-// The run's numbers and loss curve, above the charts. Each run of the page sends a reading, and
-// newer ones come from the live feed's route between runs (no run of the page for them).
+// The run's numbers and loss curve. Each run of the page sends a reading, and newer ones come from
+// the live feed's route between runs (no run of the page for them), now and then with the charts.
 // Readings carry the server's time: whichever way one came, an older one is ignored.
 
 const curve = { plot: null, figure: null };
@@ -8,8 +8,9 @@ let feed = null;  // the live feed's path
 let feedBroken = false;  // no route here (it answered 404 or 5xx): the page's runs carry the numbers
 let source = null;  // its EventSource
 
+// Shows `reading` unless a newer one is shown; says whether it did
 function showReading(reading) {
-  if (!reading || reading.stamp <= lastStamp) return;
+  if (!reading || reading.stamp <= lastStamp) return false;
   lastStamp = reading.stamp;
   const box = document.getElementById("reading");
   box.hidden = false;
@@ -33,6 +34,7 @@ function showReading(reading) {
       console.error("loss curve:", error);
     }
   }
+  return true;
 }
 
 function redrawCurve() {
@@ -47,7 +49,13 @@ function followFeed(path) {
   source = null;
   if (!feed) return;
   source = new EventSource(new URL(feed, window.location.origin));
-  source.onmessage = (event) => showReading(JSON.parse(event.data));
+  source.onmessage = (event) => {
+    const reading = JSON.parse(event.data);
+    if (showReading(reading)) {
+      if (reading.charts) render(reading.charts);
+      followState(reading);
+    }
+  };
   source.onerror = () => {
     // a refused stream (no route here, or a closed tab's token) is not retried: the page's runs
     // carry the numbers; a dropped one reconnects by itself
