@@ -15,6 +15,10 @@ if __name__ == "__main__":  # a run of the page: Streamlit runs this file as __m
     pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
     st.navigation(pages, position="top").run()
 else:  # `streamlit run app.py` imports this file and serves `app`: the page and the live feed's route
+    # plotly looks for pandas on first use: imported once here, before tabs opening together
+    # could each find it half-imported by another's thread
+    import pandas  # noqa: F401
+
     from components.live import feed
 
     app = st.App(__file__, routes=feed.routes())

@@ -4,6 +4,7 @@ Debian's Chromium driven by Playwright (it cannot download browsers on this netw
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -107,6 +108,11 @@ def chart_traces(page) -> list[list[dict]]:
     return charts
 
 
+def title_bar(page):
+    """The page's name in its one-line title bar (bold text beside an icon, not a heading)."""
+    return page.locator("[data-testid=stMarkdownContainer] strong").filter(has_text="NeuroLoom").first
+
+
 def live_frame(page):
     """The frame that draws the live charts."""
     return page.frame_locator("iframe[title$='live_charts']")
@@ -129,6 +135,18 @@ def is_boundary(traces: list[dict]) -> bool:
 def boundary_traces(page) -> list[dict]:
     """The decision-boundary chart's visible traces (empty when not drawn)."""
     return next(([t for t in traces if t["visible"]] for traces in chart_traces(page) if is_boundary(traces)), [])
+
+
+def reading_caption(page):
+    """The live view's reading caption: the run's state word first ("ready", "training",
+    "paused", "at its epoch budget", "⏳ waiting for a free training slot", …), then its speed,
+    learning rate and device."""
+    return live_frame(page).locator("#reading .caption.speed")
+
+
+def run_state(page, state: str):
+    """The reading caption while it says the run is in `state` (a locator to wait for)."""
+    return reading_caption(page).filter(has_text=re.compile(rf"^{re.escape(state)} ·"))
 
 
 def epoch(page) -> int:

@@ -1,7 +1,7 @@
 """Several visitors at once on one server, measured in Chromium: N visitors (one browser, a context
 each, loopback only) open the Playground together, press Train, pause and resume a few times, and
 reset. Per N: page load to interactive p50/p95, click-to-feedback p95 (Train, Pause, Resume: from
-the click to the status line that shows it, both read in the page), each visitor's training speed
+the click to the live view's reading caption that shows the new state, both read in the page), each visitor's training speed
 (its epoch counter over a common window), and how many visitors were shown "waiting for a free
 training slot" between pressing Train and the end of that window (the server runs at most
 NEUROLOOM_MAX_TRAININGS trainings at once, by default one per core).
@@ -34,30 +34,34 @@ from benchmarks.page import long_run_link, percentile
 
 LIVE_FRAME = "iframe[title$='live_charts']"
 WAITING_TEXT = "waiting for a free training slot"
-TRAINING, WAITING, PAUSED = "▶ training", "⏳ waiting", "⏸ paused"  # the run panel's status line
+# The run's state is the first words of the live view's reading caption ("training · 14.3 epochs/s · …")
+TRAINING, WAITING, PAUSED = "training ·", "⏳ waiting", "paused ·"
 CLEANUP_S = 20  # kept back from the deadline to close the contexts, the browser and the server
+# The reading caption's text, read from the page through the live charts' frame (same origin)
+_CAPTION = """(() => { const f = document.querySelector("iframe[title$='live_charts']");
+    const c = f && f.contentDocument && f.contentDocument.querySelector('#reading .caption.speed');
+    return c ? c.textContent : ''; })"""
 
-# Whether the status line ever said the run waits for a slot. A poll rather than a one-off read:
-# the line shows it only while the run waits, which can be a fraction of a second.
+# Whether the reading caption ever said the run waits for a slot. A poll rather than a one-off
+# read: it says so only while the run waits, which can be a fraction of a second.
 _WATCH_WAITING = """(() => {
     if (window.top !== window) return;
+    const caption = """ + _CAPTION + """;
     window.__waited = false;
     setInterval(() => {
-        if (window.__waited) return;
-        for (const s of document.querySelectorAll('[data-testid="stMarkdownContainer"] strong'))
-            if (s.textContent.includes('""" + WAITING_TEXT + """')) { window.__waited = true; return; }
+        if (!window.__waited && caption().includes('""" + WAITING_TEXT + """')) window.__waited = true;
     }, 100);
 })();"""
 
 # As benchmarks.page times a click: from the click event to the first animation frame whose page
-# shows one of `expected` in the status line, both on the page's clock, so the time Playwright
-# (shared by every visitor here) takes to find and click the button is not counted.
+# shows one of `expected` at the start of the reading caption, both on the page's clock, so the
+# time Playwright (shared by every visitor here) takes to find and click the button is not counted.
 _ARM = """(expected) => {
     window.__clickAt = null;
     document.addEventListener('click', e => { if (window.__clickAt === null) window.__clickAt = e.timeStamp; },
                               {capture: true, once: true});
-    const shown = () => Array.from(document.querySelectorAll('[data-testid="stMarkdownContainer"] strong'))
-        .some(s => expected.some(x => s.textContent.includes(x)));
+    const caption = """ + _CAPTION + """;
+    const shown = () => { const now = caption(); return expected.some(x => now.startsWith(x)); };
     window.__shown = (async () => {
         const giveUp = performance.now() + 30000;
         while (window.__clickAt === null || !shown()) {
@@ -134,7 +138,7 @@ def frame(page):
 
 async def epoch(page) -> int:
     text = await frame(page).locator("[data-number=Epoch] .value").inner_text(timeout=10_000)
-    return int(text.split("/")[0])
+    return int(text.split("/")[0].replace(",", ""))  # thousands separators
 
 
 def run_button(page):
@@ -143,12 +147,12 @@ def run_button(page):
 
 
 async def click_to_feedback(page, button, expected: list[str]) -> float:
-    """Seconds from the click on `button` to the status line showing one of `expected`."""
+    """Seconds from the click on `button` to the reading caption showing one of `expected`."""
     await page.evaluate(_ARM, expected)
     await button.click(timeout=30_000)
     ms = await page.evaluate("() => window.__shown")
     if ms < 0:
-        raise AssertionError(f"the status line did not show {expected} within 30 s of the click")
+        raise AssertionError(f"the reading caption did not show {expected} within 30 s of the click")
     return ms / 1000
 
 

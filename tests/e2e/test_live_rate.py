@@ -1,5 +1,7 @@
 """A new learning rate while training, in real Chromium: it applies at once and only the parts of
-the page that show it run again, yet the address, the share link and Undo all follow it."""
+the page that show it run again, yet the address, the Copy-link button and Undo all follow it.
+The rate is set in the settings row's "learning rate" select box, or typed (any value) in the
+Training tab."""
 
 from __future__ import annotations
 
@@ -7,8 +9,9 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
-from benchmarks.browser import live_frame, wait_until
+from benchmarks.browser import FINISHED, live_frame, run_state, wait_until
 from benchmarks.page import long_run_link
 from engine.share import decode
 from tests.conftest import ROOT
@@ -22,24 +25,57 @@ def linked_rate(url: str) -> float:
     return decode(parse_qs(urlsplit(url).query)["e"][0])["training"]["lr"]
 
 
-def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(page, app_url):
+def address(page) -> str:
+    """The address bar now. (`page.url` is Playwright's copy, updated only while Playwright is
+    called: a loop that sleeps between reads of it can wait forever.)"""
+    return page.evaluate("() => location.href")
+
+
+def copied_link(page) -> str:
+    """Press the title bar's Copy link (a button in a frame of its own) and return what it copied."""
+    copy = page.frame_locator("iframe[title$='copy_link']").get_by_test_id("copy-link")
+    copy.click()
+    return copy.get_attribute("data-copied") or ""
+
+
+def rate_shown(page, lr: float) -> None:
+    """Wait until the trainer reports `lr` (the live view's reading caption)."""
+    live_frame(page).get_by_text(f"learning rate {lr:g} ·").wait_for(timeout=30_000)
+
+
+def test_a_rate_set_while_training_applies_live_and_the_link_and_undo_follow(page, app_url):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
     streams = []  # the live feed: `streamlit run app.py` serves its route beside the page
     page.on("response", lambda r: streams.append(r.headers.get("content-type", "")) if "/api/neuroloom/live/" in r.url else None)
     page.goto(long_run_link(app_url))
     page.get_by_role("button", name="Train", exact=True).click(timeout=60_000)
-    page.get_by_text("▶ training").wait_for(timeout=30_000)
+    run_state(page, "training").wait_for(timeout=30_000)
 
+    # the settings row: the Playground's ladder of rates
+    rate_box = page.get_by_role("combobox", name="learning rate", exact=True)
+    rate_box.click()
+    page.get_by_role("option", name="0.01", exact=True).click()
+    rate_shown(page, 0.01)  # the trainer took it
+    expect(run_state(page, "training")).to_have_count(1)  # the run kept going
+    wait_until(lambda: linked_rate(address(page)) == 0.01, what="the address to hold the picked rate")
+
+    # the Training tab: any value, typed
+    page.locator(FINISHED).wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Training", exact=True).click()
     field = page.get_by_label("learning rate (any value)")
     field.fill("0.017")
     field.press("Enter")
-    live_frame(page).get_by_text("learning rate 0.017 ·").wait_for(timeout=30_000)  # the trainer took it
+    rate_shown(page, 0.017)
     assert streams and all(kind.startswith("text/event-stream") for kind in streams), streams
-    assert page.get_by_text("▶ training").count() == 1, "the run did not keep going"
-    wait_until(lambda: linked_rate(page.url) == 0.017, what="the address to hold the new rate")
-    # the share link's part reruns after the live view's: wait for it, not for a fixed time
-    wait_until(lambda: linked_rate(page.get_by_test_id("stCode").first.inner_text().replace("\n", "")) == 0.017,
-               what="the share link to hold the new rate")
-    assert page.get_by_label("learning rate", exact=True).count() == 1  # one ladder: no copies
+    assert run_state(page, "training").count() == 1, "the run did not keep going"
+    wait_until(lambda: linked_rate(address(page)) == 0.017, what="the address to hold the new rate")
+    # the title bar reruns after the live view: wait for its link, not for a fixed time
+    wait_until(lambda: linked_rate(copied_link(page)) == 0.017, what="the Copy-link button to hold the new rate")
+    assert linked_rate(page.evaluate("() => navigator.clipboard.readText()")) == 0.017  # it really copied
+    expect(rate_box).to_have_value("0.017")  # the row shows a typed rate too
+    # one input of each kind: no copies left by the parts that reran
+    assert page.get_by_role("combobox", name="learning rate", exact=True).count() == 1
+    assert page.get_by_test_id("stSlider").filter(has_text="learning rate").count() == 1
 
     # the charts' frame follows the page's theme
     frame_background = """() => { const f = document.querySelector('iframe[title$=live_charts]');
@@ -49,9 +85,15 @@ def test_a_rate_typed_while_training_applies_live_and_the_link_and_undo_follow(p
     wait_until(lambda: page.evaluate(frame_background) not in ("", "rgba(0, 0, 0, 0)", "rgb(255, 255, 255)"),
                what="the live charts to turn dark with the page")
 
-    page.get_by_role("button", name="↶ Undo").click()
-    live_frame(page).get_by_text(f"learning rate {DEFAULT_LR:g} ·").wait_for(timeout=30_000)
-    wait_until(lambda: linked_rate(page.url) == DEFAULT_LR, what="the address to follow Undo")
+    undo = page.locator(".st-key-app_undo").get_by_role("button")  # icon only (its help says "Undo")
+    undo.click()
+    rate_shown(page, 0.01)
+    wait_until(lambda: linked_rate(address(page)) == 0.01, what="the address to follow Undo")
+    page.locator(FINISHED).wait_for(timeout=30_000)
+    undo.click()
+    rate_shown(page, DEFAULT_LR)
+    wait_until(lambda: linked_rate(address(page)) == DEFAULT_LR, what="the address to follow the second Undo")
+    expect(run_state(page, "training")).to_have_count(1)  # a rate is no new setup: the same run goes on
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
     assert page.request.get(f"{app_url}/api/neuroloom/live/no-such-tab").status == 404  # a tab's own token only

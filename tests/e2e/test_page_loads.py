@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from benchmarks.browser import wait_until
+from benchmarks.browser import boundary_traces, live_frame, title_bar, wait_until
 from engine import analyze
 from tests.conftest import ROOT
 
@@ -17,12 +17,16 @@ pytestmark = pytest.mark.browser
 def test_page_loads_with_the_default_experiment_and_no_errors(page, app_url):
     expected = analyze(json.loads((ROOT / "presets" / "playground.json").read_text())["model"]).total_params
     page.goto(app_url)
-    page.get_by_role("heading", name="NeuroLoom").wait_for(timeout=30_000)
-    page.get_by_text("Summary: shapes, parameters, multiply-adds").click()  # folded panels draw when opened
+    title_bar(page).wait_for(timeout=30_000)
+    page.get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)  # the run controls
+    page.frame_locator("iframe[title$='copy_link']").get_by_test_id("copy-link").wait_for(timeout=30_000)  # the title bar
+    page.get_by_role("tab", name="Summary").click()  # only the open tab is drawn
     parameters = page.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")
     parameters.wait_for(timeout=30_000)
     assert parameters.text_content().strip() == f"{expected:,}"
-    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)  # the diagram and the data preview
+    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)  # the dataset thumbnails
+    live_frame(page).locator("[data-area=network] .js-plotly-plot").first.wait_for(timeout=30_000)
+    wait_until(lambda: boundary_traces(page), what="the untrained model's decision boundary")  # before Train
     page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)  # the experiment is in the address
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
@@ -40,7 +44,7 @@ def test_concept_explorer_loads_its_charts_without_errors(page, app_url):
 
 def test_the_gallery_opens_and_loads_a_preset(page, app_url):
     page.goto(app_url)
-    page.get_by_role("button", name="📚 Presets gallery").click()
+    page.get_by_role("button", name="Presets", exact=True).click()  # in the title bar
     page.get_by_text("Tricks of the trade").wait_for(timeout=30_000)
     dialog = page.get_by_test_id("stDialog")
     dialog.get_by_test_id("stTextInputField").fill("transformer")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from benchmarks.browser import FINISHED, serve_process
+from benchmarks.browser import FINISHED, run_state, serve_process
 from engine.share import encode
 from tests.conftest import ROOT
 
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
 SECRET = "DB_PASSWORD=s3cr3t-hunter2"
+WAITING = "⏳ waiting for a free training slot"  # a run's state while the server's slots are taken
 SETTINGS = {
     "NEUROLOOM_MAX_TRAININGS": "1",  # one slot: the queue's order shows
     "NEUROLOOM_SLICE_S": "600",  # no turns within these tests
@@ -145,8 +146,9 @@ def test_an_uploaded_experiment_file_naming_a_server_file_reads_nothing(site, vi
     url, _ = site
     page = visitor(url)
     settled(page)
+    page.get_by_role("tab", name="Experiment file", exact=True).click()  # only the open tab is drawn
     hostile = {**copy.deepcopy(PLAYGROUND), "data": {"dataset": "csv", "path": str(secret_file), "target": "user"}}
-    page.locator("section[data-testid='stSidebar'] input[type=file]").set_input_files(
+    page.get_by_test_id("stFileUploader").filter(has_text="Open an experiment file").locator("input[type=file]").set_input_files(
         files=[{"name": "shared.json", "mimeType": "application/json", "buffer": json.dumps(hostile).encode()}])
     load = page.get_by_role("button", name="Load shared.json (1 problems to fix)")
     load.wait_for(timeout=60_000)
@@ -254,22 +256,23 @@ def test_tabs_start_no_workers_until_train_and_the_queue_is_first_come_first_ser
         settled(tab)
     assert trainers(pid) == 0, "workers started before anyone pressed Train"
     first, second, third = tabs[:3]
+    # the run's state is the first word of the live view's reading caption
     first.get_by_role("button", name="Train", exact=True).click()
-    first.get_by_text("▶ training").wait_for(timeout=60_000)
+    run_state(first, "training").wait_for(timeout=60_000)
     first.get_by_role("button", name="Pause", exact=True).click()
-    first.get_by_text("⏸ paused").wait_for(timeout=60_000)
+    run_state(first, "paused").wait_for(timeout=60_000)
     first.get_by_role("button", name="Resume", exact=True).click()  # holds the one slot again
-    first.get_by_text("▶ training").wait_for(timeout=60_000)
+    run_state(first, "training").wait_for(timeout=60_000)
     second.get_by_role("button", name="Train", exact=True).click()
-    second.get_by_text("waiting for a free training slot").wait_for(timeout=60_000)
+    run_state(second, WAITING).wait_for(timeout=60_000)
     third.get_by_role("button", name="Train", exact=True).click()
-    third.get_by_text("waiting for a free training slot").wait_for(timeout=60_000)
+    run_state(third, WAITING).wait_for(timeout=60_000)
     assert trainers(pid) == 3
     first.get_by_role("button", name="Pause", exact=True).click()  # frees the slot: the earlier waiter gets it
-    second.get_by_text("▶ training").wait_for(timeout=60_000)
-    assert third.get_by_text("waiting for a free training slot").count() == 1
+    run_state(second, "training").wait_for(timeout=60_000)
+    assert run_state(third, WAITING).count() == 1
     second.get_by_role("button", name="Pause", exact=True).click()  # and now the third's turn
-    third.get_by_text("▶ training").wait_for(timeout=60_000)
+    run_state(third, "training").wait_for(timeout=60_000)
     for tab in tabs:
         assert tab.locator("[data-testid='stException']").count() == 0
 

@@ -8,6 +8,8 @@ import statistics
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
 
 from benchmarks.browser import (
     FINISHED,
@@ -16,6 +18,8 @@ from benchmarks.browser import (
     epoch,
     is_boundary,
     live_frame,
+    run_state,
+    title_bar,
     train_loss,
     wait_until,
 )
@@ -29,10 +33,24 @@ def settled(page) -> None:
     page.locator(FINISHED).wait_for(timeout=30_000)
 
 
-def pick(page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.keyboard.type(option.split(" · ")[-1])  # long lists are virtual: filter first
-    page.get_by_role("option", name=option).click()
+def pick(page, label: str, option: str, tries: int = 3) -> None:
+    """Choose `option` in the select box `label`. A page run that starts while the list is open
+    (the live frame asks for one when the run's state needs other controls) draws the box again
+    and closes the list: then open it again."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    for _ in range(tries):
+        settled(page)
+        box.click()
+        box.fill("")  # what an earlier try typed
+        page.keyboard.type(option.split(" · ")[-1])  # long lists are virtual: filter first
+        try:
+            page.get_by_role("option", name=option).click(timeout=10_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            continue
+        expect(box).to_have_value(option, timeout=30_000)
+        return
+    raise AssertionError(f"could not pick {option!r} in {label!r} in {tries} tries")
 
 
 def button(page, name: str):
@@ -40,7 +58,7 @@ def button(page, name: str):
 
 
 def settled_epoch(page, quiet: float = 0.6) -> int:
-    """The epoch shown once it stops changing: the page sends the status line before the metrics."""
+    """The epoch shown once it stops changing: the state may show before the last epoch's numbers."""
     def unchanged():
         before = epoch(page)
         time.sleep(quiet)
@@ -60,19 +78,36 @@ def live_boundaries(page, samples: int) -> list[int]:
 
 def open_app(page, url: str) -> None:
     page.goto(url)
-    page.get_by_role("heading", name="NeuroLoom").wait_for(timeout=30_000)
+    title_bar(page).wait_for(timeout=30_000)
     page.get_by_text("hidden layer").first.wait_for(timeout=30_000)
+
+
+def shows_dataset(page, option: str) -> None:
+    """Wait until the Dataset select box holds `option` (its value is its input's)."""
+    expect(page.get_by_role("combobox", name="Dataset")).to_have_value(option, timeout=30_000)
+
+
+def open_tab(page, name: str) -> None:
+    """Open one of the tabs below the playground (only the open one is drawn)."""
+    settled(page)
+    page.get_by_role("tab", name=name, exact=True).click()
+    settled(page)
 
 
 def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     open_app(page, app_url)
 
+    # the boundary is drawn before Train: the untrained model's output
+    assert wait_until(lambda: boundary_traces(page), what="the untrained boundary")[0]["rows"] == 100
     pick(page, "Dataset", "2-D classes · xor")
+    shows_dataset(page, "2-D classes · xor")
+    open_tab(page, "Data")  # the dataset's explanation is with its details
     page.get_by_text("Opposite quadrants share a class").first.wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="+", exact=True).first.click()  # Quick MLP: one more hidden layer
-    page.get_by_text("3 hidden layers").wait_for(timeout=30_000)
+    page.get_by_role("button", name="+", exact=True).first.click()  # the row above the network: one more hidden layer
+    page.get_by_text("3 hidden layers").first.wait_for(timeout=30_000)
 
+    open_tab(page, "Training")
     epochs = page.get_by_label("epochs", exact=True)  # long enough to pause it, on any machine
     epochs.fill("100000")
     epochs.press("Enter")
@@ -89,7 +124,8 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     assert [t["name"] for t in boundary] == ["trace 0", "train"] and boundary[0]["stops"] == 3
 
     button(page, "Pause").click()
-    page.get_by_text("⏸ paused").wait_for(timeout=30_000)
+    run_state(page, "paused").wait_for(timeout=30_000)
+    button(page, "Resume").wait_for(timeout=30_000)
     paused_at = settled_epoch(page)
     time.sleep(1.5)
     assert epoch(page) == paused_at, "the run kept going after Pause"
@@ -105,16 +141,17 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     assert epoch(page) == paused_at + 1, "Step trained more than one epoch"
     assert len(boundary_traces(page)) == 3 and boundary_traces(page)[0]["stops"] == 4, "the step's redraw dropped them"
 
-    shared = page.url
+    shared = page.evaluate("() => location.href")  # the address bar now, not Playwright's copy of it
     assert re.search(r"[?&]e=", shared)
     other = browser.new_page()
     try:
         open_app(other, shared)
-        other.get_by_text("3 hidden layers").wait_for(timeout=30_000)
-        other.get_by_text("Opposite quadrants share a class").first.wait_for(timeout=30_000)  # xor's caption
+        other.get_by_text("3 hidden layers").first.wait_for(timeout=30_000)
+        shows_dataset(other, "2-D classes · xor")
     finally:
         other.close()
 
+    open_tab(page, "Model")
     page.get_by_text("Edit layers: add, change, move, delete").click()  # folded while Quick MLP applies
     page.get_by_test_id("stSelectbox").filter(has_text="Add layer").wait_for(timeout=30_000)
     settled(page)
