@@ -89,26 +89,18 @@ def test_everything_a_playground_shows_fits_one_screen_before_and_while_training
         page.context.close()
 
 
-def test_the_untrained_model_is_drawn_before_train_and_after_each_edit(browser, app_url):
-    page = open_page(browser, app_url, VIEWPORTS[0])
+def test_the_untrained_model_is_drawn_and_a_run_stopped_at_its_budget_goes_on(browser, app_url):
+    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
+    raw["training"] = {**raw.get("training", {}), "epochs": 4}
+    page = open_page(browser, app_url, VIEWPORTS[0], f"?e={encode(raw)}")
     try:
         first = wait_until(lambda: boundary_traces(page), what="the boundary before any Train")
-        assert first[0]["type"] == "heatmap" and first[0]["rows"] == 100
-        assert epoch(page) == 0
+        assert first[0]["type"] == "heatmap" and first[0]["rows"] == 100 and epoch(page) == 0
         page.get_by_test_id("stSelectbox").filter(has_text="activation").first.click()
         page.get_by_role("option", name="ReLU", exact=True).click()
         # a new model, new initial weights: the boundary is drawn again, still at epoch 0
         wait_until(lambda: live_frame(page).locator(".speed").inner_text().startswith("ready"), what="a fresh run")
         assert boundary_traces(page) and epoch(page) == 0
-    finally:
-        page.context.close()
-
-
-def test_a_run_stopped_at_its_budget_goes_on_with_train(browser, app_url):
-    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
-    raw["training"] = {**raw.get("training", {}), "epochs": 4}
-    page = open_page(browser, app_url, VIEWPORTS[0], f"?e={encode(raw)}")
-    try:
         button(page, "Train").click()
         button(page, "Go on").wait_for(timeout=60_000)  # stopped at its budget of 4 epochs
         assert epoch(page) == 4
