@@ -125,14 +125,12 @@ def _load(raw: dict) -> None:
     st.session_state.gallery_choice = raw
 
 
-def show(label: str = "Presets gallery") -> dict | None:
-    """The button that opens the gallery; returns the experiment the user picked there, once
-    (unless `chosen` took it first)."""
+def show(label: str = "Presets gallery") -> None:
+    """The button that opens the gallery; what the user picks there, `chosen` gives."""
     if st.button(label, icon=":material/collections_bookmark:", key="gallery_open", width="stretch"):
         st.session_state.gallery_visible = True
     if st.session_state.get("gallery_visible"):  # stays open across reruns until closed or used
         _browse()
-    return chosen()
 
 
 def chosen() -> dict | None:

@@ -31,8 +31,8 @@ from engine import analyze
 from engine.share import encode
 from engine.training.config import FIELDS
 
-HEADER, SHARE, EXPORT = "header", "share", "export"
-HEADLINE_CHARS = 78  # the title bar is one line at 1440 px  # parts of the page that a new rate reruns
+HEADER, SHARE, EXPORT = "header", "share", "export"  # parts of the page that a new rate reruns
+HEADLINE_CHARS = 78  # the title bar is one line at 1440 px
 
 
 def show() -> None:
@@ -70,17 +70,13 @@ def show() -> None:
                                                            workspace.widget_key("model", raw.get("model")))))
     if data_column is not None:
         with data_column, guard("data"):
-            _commit(_with_data(raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
-                                                    compact=True)))
+            _commit(_with("data", raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
+                                                        compact=True)))
     if not present:
         _panels_below(raw, analysis, hidden)
     with header, guard("header"):
         _header(hidden)
     _keep_in_url(raw)
-
-
-def _with_data(raw: dict, data: dict | None) -> dict | None:
-    return None if data is None else {**raw, "data": data}
 
 
 def _commit(edited: dict | None) -> None:
@@ -193,9 +189,7 @@ def _header(hidden: set[str]) -> None:
     if headline:  # anybody's text (a link, a file): shown as it is, never as Markdown or HTML
         cells[1].text(layout.shortened(headline, HEADLINE_CHARS), help=headline if len(headline) > HEADLINE_CHARS else None)
     with cells[2]:
-        preset = gallery.show(label="Presets")
-        if preset is not None:
-            _whole_page(lambda: workspace.commit(preset))
+        gallery.show(label="Presets")  # its choice is taken when the page starts (see `show`)
     # callbacks act before the page runs: the page is drawn once, already undone
     cells[3].button("", icon=":material/undo:", disabled=not workspace.can_undo(), key="app_undo", on_click=_whole_page,
                     args=(workspace.undo,), help="Undo", width="stretch")

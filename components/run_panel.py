@@ -4,6 +4,7 @@ server-wide cap queues runs beyond it. Owns the session keys `run_*`."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -205,9 +206,10 @@ def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = Fals
         elif snapshot.message:
             st.caption(snapshot.message)
         holder = _holder()
+        # the diagram never changes within a run: drawn once, however often the feed redraws
         scene = view.Scene(trainer.dataset, {n.id: n.type for n in trainer.experiment.model.nodes},
                            trainer.experiment.analysis, bool(st.session_state.get("live_show_gradients")),
-                           lambda: _diagram(trainer))
+                           functools.cache(lambda: _diagram(trainer)))
         _, before = holder.get("scene") or (None, None)
         holder["scene"] = (id(trainer), scene)  # what the feed draws between the page's runs
         stream = feed.path(holder) if fed else None

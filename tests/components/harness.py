@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 import numpy as np
@@ -115,3 +116,15 @@ def select_points(app: AppTest, key: str, customdata: list[str]) -> AppTest:
     state.string_value = json.dumps({"selection": {"points": points, "point_indices": list(range(len(points))),
                                                    "box": [], "lasso": []}})
     return app._run(states)
+
+
+def run_when(app: AppTest, trainer, condition, timeout: float) -> object:
+    """Poll the trainer that `trainer(app)` finds until `condition(snapshot)` holds, then run the
+    page again; the snapshot."""
+    deadline = time.monotonic() + timeout
+    while not condition(snapshot := trainer(app).snapshot(visuals=False)):
+        assert time.monotonic() < deadline, f"gave up waiting; the trainer is {snapshot.state} at epoch {snapshot.epoch}"
+        time.sleep(0.01)
+    app.run()
+    assert not app.exception, failure(app)
+    return snapshot

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -18,7 +17,7 @@ from components.playground import HEADLINE_CHARS
 from engine import analyze
 from engine.share import decode, encode
 from engine.training.trainer import FINISHED, IDLE, PAUSED, RUNNING, WAITING
-from tests.components.harness import failure, metrics, reading
+from tests.components.harness import failure, metrics, reading, run_when
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -370,13 +369,7 @@ def trainer(app: AppTest):
 
 def wait_until(app: AppTest, condition, timeout: float = 30.0):
     """Poll the session's trainer until `condition(snapshot)` holds, then run the page again."""
-    deadline = time.monotonic() + timeout
-    while not condition(snapshot := trainer(app).snapshot(visuals=False)):
-        assert time.monotonic() < deadline, f"gave up waiting; the trainer is {snapshot.state} at epoch {snapshot.epoch}"
-        time.sleep(0.02)
-    app.run()
-    assert not app.exception, failure(app)
-    return snapshot
+    return run_when(app, trainer, condition, timeout)
 
 
 def state_shown(app: AppTest) -> str:

@@ -22,7 +22,7 @@ from engine.data import check_data, make_dataset
 from engine.experiment import check_experiment
 from engine.training.trainer import ENDED, FINISHED, IDLE, PAUSED, RUNNING, Trainer
 from engine.training.visuals import BOUNDARY_SIZE
-from tests.components.harness import failure, figures, framed, metrics, reading, start, texts
+from tests.components.harness import failure, figures, framed, metrics, reading, run_when, start, texts
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -89,14 +89,8 @@ def frame_args(app, key: str = "live_charts") -> dict:
 
 
 def wait_until(app, condition, timeout: float = 20.0):
-    """Poll the session's trainer until `condition(snapshot)` holds, then rerun the page."""
-    deadline = time.monotonic() + timeout
-    while not condition(snapshot := trainer(app).snapshot(visuals=False)):
-        assert time.monotonic() < deadline, f"gave up waiting; the trainer is {snapshot.state} at epoch {snapshot.epoch}"
-        time.sleep(0.01)
-    app.run()
-    assert not app.exception, failure(app)
-    return snapshot
+    """Poll the session's trainer until `condition(snapshot)` holds, then run the page again."""
+    return run_when(app, trainer, condition, timeout)
 
 
 def test_an_invalid_experiment_turns_train_off_and_says_why():
