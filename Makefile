@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint bench browser clean
+.PHONY: run test lint bench browser frontend clean
 
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py
@@ -32,6 +32,11 @@ $(VENV)/.installed: requirements.txt $(VENV)/.created
 $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 	$(PIP) -r requirements-test.txt
 	touch $@
+
+# Rebuilds the browser-side bundles that are committed (so `make run` needs no Node) from their
+# locked npm packages.
+frontend:
+	cd components/live/frontend && npm ci --no-audit --no-fund && npm run build
 
 # Debian's chromium drives the browser tests (Playwright cannot download browsers here).
 browser:

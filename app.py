@@ -19,6 +19,9 @@ else:  # `streamlit run app.py` imports this file and serves `app`: the page and
     # could each find it half-imported by another's thread
     import pandas  # noqa: F401
 
+    from components import warmup
     from components.live import feed
+
+    warmup.warm()
 
     app = st.App(__file__, routes=feed.routes())

@@ -10,6 +10,8 @@ BASE = """
 [data-testid="stMainBlockContainer"] { padding-top: 3.6rem; padding-bottom: 2rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> iframe[title$="copy_link"]) { margin: 0; }
+/* a frame is inline: the line's descent below it put the Copy-link button 4 px above its row */
+iframe[title$="copy_link"] { display: block; }
 [data-testid="stMainBlockContainer"] [data-testid="stText"],
 [data-testid="stMainBlockContainer"] [data-testid="stText"] * { white-space: nowrap !important; overflow: hidden; text-overflow: ellipsis; }
 [data-testid="stMainBlockContainer"] [data-testid="stButtonGroup"] > div { flex-wrap: wrap; }

@@ -3,7 +3,8 @@
 // fallback that browsers allow on a click.
 let link = "";
 const button = document.getElementById("copy");
-const LABEL = button.textContent;
+const label = button.querySelector("span");
+const LABEL = label.textContent;
 
 function post(type, data) {
   window.parent.postMessage({ isStreamlitMessage: true, type, ...data }, "*");
@@ -20,9 +21,9 @@ function fallbackCopy(text) {
 }
 
 function said(text, ok) {
-  button.textContent = text;
+  label.textContent = text;
   button.classList.toggle("done", ok);
-  setTimeout(() => { button.textContent = LABEL; button.classList.remove("done"); }, 2000);
+  setTimeout(() => { label.textContent = LABEL; button.classList.remove("done"); }, 2000);
 }
 
 button.addEventListener("click", async () => {

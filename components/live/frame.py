@@ -10,18 +10,19 @@ browser busy most of each second while training.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.offline
 import streamlit.components.v1 as components
 
 from components.charts import TEMPLATE
 
-FRAME_FOLDER = Path(__file__).with_name("frame_assets")  # its page, scripts and plotly.min.js
+FRAME_FOLDER = Path(__file__).with_name("frame_assets")  # its page and scripts, with plotly.js from frontend/
+# the trace types in plotly.js's cartesian bundle, the one the frame loads (a third of the full one's size)
+FRAME_TRACE_TYPES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+                               "image", "pie", "scatter", "scatterternary", "violin"})
 
 
 @dataclass(frozen=True)
@@ -37,19 +38,7 @@ class Chart:
     place: str = "output"  # where the frame puts it: "network", "output" (beside it) or "below"
 
 
-def _with_plotly_js() -> Path:
-    """The frame's folder, with the plotly.js that the installed plotly package ships written
-    beside our page (4.8 MB, so git-ignored and not kept in the repository)."""
-    target = FRAME_FOLDER / "plotly.min.js"
-    script = plotly.offline.get_plotlyjs()
-    if not target.exists() or target.read_text(encoding="utf-8") != script:  # a new plotly: its own script
-        staging = target.with_name(f".plotly.min.js.{os.getpid()}")
-        staging.write_text(script, encoding="utf-8")
-        os.replace(staging, target)  # whole or not at all, even with two servers starting
-    return FRAME_FOLDER
-
-
-_frame = components.declare_component("live_charts", path=str(_with_plotly_js()))
+_frame = components.declare_component("live_charts", path=str(FRAME_FOLDER))
 
 
 def figure_json(figure: go.Figure) -> dict[str, Any]:

@@ -45,13 +45,31 @@ def figures(app: AppTest) -> dict[str, dict]:
     figures that the live charts' frame `<prefix>_charts` was sent in this run are named
     `<prefix>_<chart>`, its loss curve `<prefix>_curves`."""
     drawn = {chart.key: _decode(json.loads(chart.proto.spec)) for chart in app.get("plotly_chart")}
-    for frame in app.get("component_instance"):
+    for frame in live_frames(app):
         prefix = frame.key.removesuffix("_charts")
         drawn.update({f"{prefix}_{c['name']}": _decode(c["figure"]) for c in framed(app, frame.key) if "figure" in c})
         curve = (reading(app, frame.key) or {}).get("curve")
         if curve is not None:
             drawn[f"{prefix}_curves"] = curve
     return drawn
+
+
+def live_frames(app: AppTest) -> list:
+    return [c for c in app.get("component_instance") if c.proto.component_name.endswith("live_charts")]
+
+
+def thumbnails(app: AppTest) -> dict[str, dict]:
+    """The dataset pickers on the page, by key: what each was sent (cells, selected)."""
+    return {c.key: json.loads(c.proto.json_args) for c in app.get("component_instance")
+            if c.proto.component_name.endswith("dataset_picker")}
+
+
+def pick_thumbnail(app: AppTest, key: str, name: str) -> AppTest:
+    """Rerun as if the user had clicked the thumbnail `name` of the picker `key`: the value that
+    the picker's frame sets."""
+    assert key in thumbnails(app), (key, list(thumbnails(app)))
+    app.session_state[key] = name
+    return app.run()
 
 
 def _frame_args(app: AppTest, key: str) -> dict:
@@ -71,7 +89,7 @@ def reading(app: AppTest, key: str) -> dict | None:
 
 
 def _readings(app: AppTest) -> list[dict]:
-    return [r for f in app.get("component_instance") if (r := reading(app, f.key))]
+    return [r for f in live_frames(app) if (r := reading(app, f.key))]
 
 
 def _decode(value: Any) -> Any:

@@ -13,7 +13,7 @@ from components.dataset_picker import THUMBNAILS
 from engine.data import check_data, make_dataset
 from engine.data.planar import FEATURE_LABELS
 from engine.training.config import FIELDS, LOSSES, OPTIMIZERS
-from tests.components.harness import by_key, failure, figures, page, select_points, start
+from tests.components.harness import by_key, failure, figures, page, pick_thumbnail, start, thumbnails
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -75,7 +75,7 @@ def test_the_data_panel_previews_the_points_and_counts_them():
     assert app.selectbox[0].value == "circle" and "2-D classes · circle" in app.selectbox[0].options
     dataset, info = dataset_of(data)
     drawn = figures(app)
-    assert set(drawn) == {"data_thumbnails_circle", "data_preview"}
+    assert set(drawn) == {"data_preview"} and set(thumbnails(app)) == {"data_thumbnails_circle"}
     (points,) = drawn["data_preview"]["data"]
     assert np.allclose(points["x"], dataset.points_train[:, 0]) and np.allclose(points["y"], dataset.points_train[:, 1])
     assert np.array_equal(points["marker"]["color"], dataset.y_train.numpy())
@@ -92,7 +92,7 @@ def test_picking_another_dataset_returns_it_keeping_noise_split_and_seed():
     dataset, _ = dataset_of(returned(app)[0])
     drawn = figures(app)
     assert np.allclose(drawn["data_preview"]["data"][0]["x"], dataset.points_train[:, 0])  # the new data is drawn
-    assert "data_thumbnails_xor" in drawn and "data_thumbnails_circle" not in drawn  # framed anew, no selection
+    assert set(thumbnails(app)) == {"data_thumbnails_xor"}  # framed anew, with no click
 
 
 def test_noise_samples_and_regenerate_edit_the_data_section():
@@ -112,32 +112,37 @@ def test_noise_samples_and_regenerate_edit_the_data_section():
 def test_the_thumbnails_show_each_planar_dataset_and_frame_the_current_one():
     data = {**PLAYGROUND["data"], "dataset": "xor"}
     app = start(data_page, data)
-    picker = figures(app)["data_thumbnails_xor"]
-    targets = [t for t in picker["data"] if t.get("meta")]  # one invisible click target per cell
-    assert [t["meta"]["dataset"] for t in targets] == list(THUMBNAILS)
-    assert [t["customdata"] for t in targets] == [[name] for name in THUMBNAILS]
-    (frame,) = picker["layout"]["shapes"]
-    assert (frame["xref"], frame["yref"]) == ("x2 domain", "y2 domain")  # xor is the second cell
+    picker = thumbnails(app)["data_thumbnails_xor"]
+    assert [c["name"] for c in picker["cells"]] == list(THUMBNAILS) and picker["selected"] == "xor"
+    for cell in picker["cells"]:
+        dataset, info = dataset_of({"dataset": cell["name"], "n_samples": 160})
+        points = np.asarray(cell["points"])
+        assert len(points) == len(cell["colours"]) == len(dataset.points_train)
+        assert points.min() >= 0 and points.max() <= 100  # the dataset's domain as a 0-100 square
+        if info.is_classification:  # one colour a class, as on the boundary
+            classes = dataset.y_train.numpy().ravel()
+            assert len(set(cell["colours"])) == len(set(classes.tolist()))
     digits = start(data_page, {"dataset": "digits", "n_samples": 60})
-    assert not figures(digits)["data_thumbnails_digits"]["layout"].get("shapes")  # not a thumbnail: none framed
+    assert thumbnails(digits)["data_thumbnails_digits"]["selected"] == "digits"  # not a thumbnail: none framed
 
 
 def test_clicking_a_thumbnail_picks_its_dataset_keeping_noise_split_and_seed():
     data = {**PLAYGROUND["data"], "noise": 0.1, "seed": 4}
     app = start(data_page, data)
-    select_points(app, "data_thumbnails_circle", ["spiral"])
+    pick_thumbnail(app, "data_thumbnails_circle", "spiral")
     assert not app.exception, failure(app)
     assert returned(app) == [{"dataset": "spiral", "noise": 0.1, "train_fraction": 0.5, "seed": 4}]
     assert by_key(app.selectbox, "data_", "_dataset").value == "spiral"
-    assert "data_thumbnails_spiral" in figures(app)
-    select_points(app, "data_thumbnails_spiral", ["spiral"])  # the current one again: no edit
-    assert len(returned(app)) == 1
+    assert set(thumbnails(app)) == {"data_thumbnails_spiral"}
+    pick_thumbnail(app, "data_thumbnails_spiral", "spiral")  # the current one again: no edit
+    pick_thumbnail(app, "data_thumbnails_spiral", "nonsense")  # a value no thumbnail sends: nothing
+    assert len(returned(app)) == 1 and not app.exception
 
 
 def test_the_compact_data_column_has_no_sample_count_and_no_preview():
     data = PLAYGROUND["data"]
     app = start(data_page, data, "compact")
-    assert set(figures(app)) == {"data_thumbnails_circle"}
+    assert not figures(app) and set(thumbnails(app)) == {"data_thumbnails_circle"}
     assert not [w for w in app.number_input if (w.key or "").endswith("_n_samples")]
     assert not any("test samples" in c.value for c in app.caption)
     by_key(app.slider, "data_", "_noise").set_value(0.25).run()  # the rest edits as before
@@ -191,7 +196,7 @@ def test_an_invalid_data_section_shows_its_problems_instead_of_a_preview():
     problems = check_data(data)[2]
     app = start(data_page, data)
     assert [e.value for e in app.error] == [str(p) for p in problems]
-    assert set(figures(app)) == {"data_thumbnails_circle"}  # the picker, no preview
+    assert not figures(app) and set(thumbnails(app)) == {"data_thumbnails_circle"}  # the picker, no preview
 
 
 def test_a_bad_csv_upload_shows_the_row_at_fault():

@@ -15,7 +15,7 @@ from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from components.workspace import UNDO_LIMIT, key_of
 from engine.experiment import check_experiment
 from engine.share import decode, encode
-from tests.components.harness import by_key, failure, page, start
+from tests.components.harness import by_key, failure, page, start, thumbnails
 from tests.conftest import ROOT
 
 PRESETS = ROOT / "presets"
@@ -224,8 +224,7 @@ def test_each_flag_hides_its_part_of_the_page_and_nothing_else(fresh_session, hi
         assert any(k.startswith(prefix) for k in keys(app)) == (prefix not in gone_keys), prefix
     copy = [c for c in app.get("component_instance") if c.key == "share_copy_link"]
     assert bool(copy) == bool(app.get("download_button")) == (hide != "share")
-    if hide == "data":
-        assert not [c for c in app.get("plotly_chart") if (c.key or "").startswith("data_thumbnails")]
+    assert bool(thumbnails(app)) == (hide != "data")
     assert app.text and app.button(key="run_train") and app.button(key="app_present")
 
 

@@ -50,7 +50,8 @@ def boxes(page) -> dict[str, dict]:
         "learning rate": page.get_by_test_id("stSelectbox").filter(has_text="learning rate").first.bounding_box(),
         "activation": page.get_by_test_id("stSelectbox").filter(has_text="activation").first.bounding_box(),
         "regularization": page.get_by_test_id("stSelectbox").filter(has_text="regularization").first.bounding_box(),
-        "dataset thumbnails": page.locator(".stPlotlyChart").first.bounding_box(),
+        "dataset thumbnails": page.frame_locator("iframe[title$='dataset_picker']").get_by_test_id("dataset-xor")
+                                  .bounding_box(),
         "noise": page.get_by_test_id("stSlider").filter(has_text="noise").bounding_box(),
         "features": page.get_by_test_id("stButtonGroup").first.bounding_box(),
         "epoch counter": in_frame("[data-number=Epoch]"),

@@ -19,15 +19,34 @@ def test_page_loads_with_the_default_experiment_and_no_errors(page, app_url):
     page.goto(app_url)
     title_bar(page).wait_for(timeout=30_000)
     page.get_by_role("button", name="Train", exact=True).wait_for(timeout=30_000)  # the run controls
-    page.frame_locator("iframe[title$='copy_link']").get_by_test_id("copy-link").wait_for(timeout=30_000)  # the title bar
+    copy = page.frame_locator("iframe[title$='copy_link']").get_by_test_id("copy-link")
+    copy.wait_for(timeout=30_000)  # the title bar, its Copy-link button in line with the others
+    for side in ("y", "height"):
+        assert abs(copy.bounding_box()[side] - page.get_by_role("button", name="Download").bounding_box()[side]) < 1
     page.get_by_role("tab", name="Summary").click()  # only the open tab is drawn
     parameters = page.get_by_test_id("stMetric").filter(has_text="Parameters").get_by_test_id("stMetricValue")
     parameters.wait_for(timeout=30_000)
     assert parameters.text_content().strip() == f"{expected:,}"
-    page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)  # the dataset thumbnails
+    picker = page.frame_locator("iframe[title$='dataset_picker']")
+    picker.get_by_test_id("dataset-circle").wait_for(timeout=30_000)  # the thumbnails, the current one framed
+    assert picker.get_by_test_id("dataset-circle").get_attribute("aria-pressed") == "true"
     live_frame(page).locator("[data-area=network] .js-plotly-plot").first.wait_for(timeout=30_000)
     wait_until(lambda: boundary_traces(page), what="the untrained model's decision boundary")  # before Train
     page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)  # the experiment is in the address
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.errors == []
+
+
+def test_a_click_on_a_thumbnail_picks_its_dataset(page, app_url):
+    page.goto(app_url)
+    picker = page.frame_locator("iframe[title$='dataset_picker']")
+    picker.get_by_test_id("dataset-spiral").click(timeout=30_000)
+    boxes = page.get_by_role("combobox", name="Dataset")  # while the page reruns the old box may linger
+    wait_until(lambda: [b.input_value() for b in boxes.all()] == ["2-D classes · spiral"],
+               what="the dataset box to read spiral")
+    wait_until(lambda: picker.get_by_test_id("dataset-spiral").get_attribute("aria-pressed") == "true",
+               what="the spiral's thumbnail to be framed")
+    page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
 
