@@ -113,9 +113,24 @@ def test_the_untrained_model_is_drawn_and_a_run_stopped_at_its_budget_goes_on(br
         page.context.close()
 
 
+# Whether the page's busy sign (a bar along its top) has shown since the last call: sampled each
+# animation frame.
+_WATCH_BUSY = """() => {
+    window.busySeen = false;
+    const look = () => {
+        const app = document.querySelector("[data-testid=stApp]");
+        if (app && Number(getComputedStyle(app, "::before").opacity) > 0.5) window.busySeen = true;
+        requestAnimationFrame(look);
+    };
+    look();
+}"""
+
+
 def test_a_train_click_right_after_a_preset_loads_is_never_lost(browser, app_url):
     page = open_page(browser, app_url, VIEWPORTS[0])
     try:
+        page.evaluate(_WATCH_BUSY)
+        assert not page.evaluate("() => window.busySeen")  # the page at rest shows no busy sign
         for search in ("spiral's curves", "cnn handwritten"):
             page.get_by_role("button", name="Presets", exact=True).click()
             dialog = page.get_by_test_id("stDialog")
@@ -128,6 +143,8 @@ def test_a_train_click_right_after_a_preset_loads_is_never_lost(browser, app_url
             # at once, while the page is still drawing the new preset
             button(page, "Train").click(timeout=60_000)
             wait_until(lambda: epoch(page) >= 1, timeout=60, what=f"the click after loading {search} to train")
+            assert page.evaluate("() => window.busySeen"), f"no busy sign while {search} loaded"
+            page.evaluate("() => { window.busySeen = false; }")
     finally:
         page.context.close()
 
