@@ -132,6 +132,7 @@ def remove_node(model: Model, node_id: str) -> Model:
         other["inputs"] = list(dict.fromkeys(rewired)) if other["inputs"] != rewired else rewired
     if out.get("output") == node_id:
         out["output"] = replacement if replacement != INPUT_ID else (ids(out)[-1] if out["nodes"] else "")
+    (out.get("layout") or {}).pop(node_id, None)
     return compact(out)
 
 
@@ -210,6 +211,8 @@ def rename_node(model: Model, old: str, new: str) -> Model:
         other["inputs"] = [new if i == old else i for i in other["inputs"]]
     if out.get("output") == old:
         out["output"] = new
+    if old in (out.get("layout") or {}):
+        out["layout"][new] = out["layout"].pop(old)
     return compact(out)
 
 
@@ -231,3 +234,147 @@ def _check_new_id(model: Model, node_id: str) -> None:
         raise EditError(f"'{node_id}' is a reserved name; pick another id")
     if node_id in ids(model):
         raise EditError(f"the id '{node_id}' is already used; pick another")
+
+
+# -- the graph editor's operations ---------------------------------------------------------
+
+
+def insert_between(model: Model, source: str, target: str, type_name: str, params: dict | None = None
+                   ) -> tuple[Model, str]:
+    """Put a new node on the edge `source` -> `target`: it reads `source`, and `target` reads it
+    where it read `source`. Returns the new model and the new node's id."""
+    out = explicit(model)
+    _require(out, source, allow_input=True)
+    reader = _require(out, target)
+    if source not in reader["inputs"]:
+        raise EditError(f"'{target}' does not read from '{source}'")
+    node = new_node(out, type_name, params)
+    node["inputs"] = [source]
+    reader["inputs"] = [node["id"] if i == source else i for i in reader["inputs"]]
+    out["nodes"].insert(ids(out).index(target), node)
+    return compact(out), node["id"]
+
+
+def connect(model: Model, source: str, target: str) -> Model:
+    """Wire `source` into `target`: a merge node (Add, Multiply, Concat) gains an input, any other
+    node reads from `source` instead. Refused (EditError, with the reason) when the wire would make
+    a cycle or give `target` a shape it cannot take, so the model is never left broken by it."""
+    from engine.shapes import analyze  # the analysis imports this module's neighbours, not this one
+
+    out = explicit(model)
+    _require(out, source, allow_input=True)
+    reader = _require(out, target)
+    if source == target:
+        raise EditError(f"'{target}' cannot read from itself")
+    if source in reader["inputs"]:
+        raise EditError(f"'{target}' already reads from '{source}'")
+    path = _path(out, target, source)
+    if path:
+        raise EditError(f"wiring '{source}' into '{target}' would make a cycle: {' → '.join([*path, target])}")
+    # a wire that leaves `target` with a shape it cannot take is refused; other problems (a node
+    # that does not reach the output yet) are the normal state of a graph being built
+    layer = REGISTRY.get(reader.get("type"))
+    several = layer is not None and (layer.max_inputs is None or layer.max_inputs > 1)
+    reader["inputs"] = [*reader["inputs"], source] if several else [source]
+    edited = compact(out)
+    if several and len(reader["inputs"]) < (layer.min_inputs if layer else 1):
+        return edited  # a merge still waiting for its other inputs: nothing to check yet
+    problems = analyze(_upstream(out, target)).problems_of(target)
+    if problems:
+        raise EditError(f"'{target}' cannot read from '{source}': {problems[0].message}")
+    return edited
+
+
+def _upstream(model: Model, node_id: str) -> Model:
+    """The part of an explicit model that `node_id` reads, directly or not, with `node_id` as its
+    output: what its shape depends on, whatever the rest of the graph is waiting for."""
+    by_id = {n.get("id"): n for n in model.get("nodes", [])}
+    needed, stack = set(), [node_id]
+    while stack:
+        here = stack.pop()
+        if here in needed or here not in by_id:
+            continue
+        needed.add(here)
+        stack.extend(by_id[here].get("inputs") or [])
+    nodes = [n for n in model["nodes"] if n.get("id") in needed]
+    return {"input": model.get("input"), "nodes": nodes, "output": node_id}
+
+
+def disconnect(model: Model, source: str, target: str) -> Model:
+    """Remove the wire `source` -> `target` (`target` then reads from the rest of its inputs)."""
+    out = explicit(model)
+    reader = _require(out, target)
+    if source not in reader["inputs"]:
+        raise EditError(f"'{target}' does not read from '{source}'")
+    reader["inputs"] = [i for i in reader["inputs"] if i != source]
+    return compact(out)
+
+
+def set_output(model: Model, node_id: str) -> Model:
+    out = explicit(model)
+    _require(out, node_id)
+    out["output"] = node_id
+    return compact(out)
+
+
+def paste_nodes(model: Model, nodes: list[dict], positions: dict[str, list[float]] | None = None
+                ) -> tuple[Model, dict[str, str]]:
+    """Add copies of `nodes` (id, type, params, inputs) with fresh ids; wires among them are kept,
+    wires from outside the group are dropped (the copies wait to be wired). `positions` (by the
+    copied ids) place them. Returns the new model and {copied id: new id}."""
+    out = explicit(model)
+    renamed: dict[str, str] = {}
+    copies = []
+    for node in nodes:
+        if not isinstance(node, dict) or node.get("type") not in REGISTRY:
+            raise EditError(f"cannot paste {node!r}: not a layer")
+        params = node.get("params") if isinstance(node.get("params"), dict) else None
+        copy_ = new_node(out, node["type"], params)
+        out["nodes"].append(copy_)  # its id is taken before the next one is chosen
+        renamed[str(node.get("id"))] = copy_["id"]
+        copies.append((copy_, node.get("inputs") or []))
+    for copy_, inputs in copies:
+        copy_["inputs"] = [renamed[str(i)] for i in inputs if str(i) in renamed]
+    if positions:
+        layout = out.setdefault("layout", {})
+        for old, new in renamed.items():
+            if old in positions:
+                layout[new] = list(positions[old])
+    return compact(out), renamed
+
+
+def set_layout(model: Model, positions: dict[str, list[float]] | None) -> Model:
+    """Keep where the editor draws these nodes (None: forget every position, back to the automatic
+    layout). Positions of ids the model lacks are dropped."""
+    out = copy.deepcopy(model)
+    if positions is None:
+        out.pop("layout", None)
+        return out
+    known = {INPUT_ID, *ids(out)}
+    layout = {k: v for k, v in (out.get("layout") or {}).items() if k in known}
+    layout.update({k: [float(v[0]), float(v[1])] for k, v in positions.items() if k in known})
+    out["layout"] = layout
+    return out
+
+
+def _path(model: Model, start: str, end: str) -> list[str]:
+    """A path of wires from `start` to `end` (each node to one that reads it), or []."""
+    readers: dict[str, list[str]] = {}
+    for node in model.get("nodes", []):
+        for source in node.get("inputs") or []:
+            readers.setdefault(source, []).append(node.get("id"))
+    trail, seen, stack = {start: None}, {start}, [start]
+    while stack:
+        here = stack.pop()
+        if here == end:
+            path = []
+            while here is not None:
+                path.append(here)
+                here = trail[here]
+            return path[::-1]
+        for nxt in readers.get(here, []):
+            if nxt not in seen:
+                seen.add(nxt)
+                trail[nxt] = here
+                stack.append(nxt)
+    return []

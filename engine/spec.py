@@ -21,7 +21,7 @@ from engine.registry import REGISTRY
 
 INPUT_ID = "input"
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-MODEL_KEYS = ("input", "nodes", "output")
+MODEL_KEYS = ("input", "nodes", "output", "layout")
 NODE_KEYS = ("id", "type", "params", "inputs")
 # Names a compiled model already uses; a node with one of them could not be a submodule.
 # Names a node cannot take: the compiled module's own attributes, and `self` (its forward's).
@@ -211,6 +211,21 @@ def parse_input(raw: Any, problems: list[Problem]) -> tuple[tuple[int, ...], str
     return (tuple(shape), dtype) if good else None
 
 
+def _check_layout(layout: Any, problems: list[Problem]) -> None:
+    """`layout` is where the page's graph editor draws each node: {id: [x, y]}. The engine builds
+    nothing from it; it is only checked, so that a bad one is named instead of breaking the page."""
+    if layout is None:
+        return
+    if not isinstance(layout, dict) or len(layout) > MAX_NODES + 1:
+        problems.append(Problem("model", f'"layout" must be an object of at most {MAX_NODES + 1} ids, each with [x, y]'))
+        return
+    for node_id, place in layout.items():
+        if not (isinstance(place, list) and len(place) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) and abs(v) <= 1e6 for v in place)):
+            problems.append(Problem("model", f'"layout" of \'{node_id}\' must be [x, y], two numbers within ±1e6, '
+                                             f"got {place!r}", field="layout"))
+
+
 def parse_model(raw: Any) -> ParsedModel:
     """Parse a model section; never raises."""
     problems: list[Problem] = []
@@ -222,6 +237,7 @@ def parse_model(raw: Any) -> ParsedModel:
                 Problem("model", f"unknown key '{key}'{suggest(key, MODEL_KEYS)} (allowed: {', '.join(MODEL_KEYS)})")
             )
     parsed_input = parse_input(raw.get("input"), problems)
+    _check_layout(raw.get("layout"), problems)
     raw_nodes = raw.get("nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
         problems.append(Problem("model", '"nodes" must be a non-empty list of layers'))

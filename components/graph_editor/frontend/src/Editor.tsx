@@ -1,0 +1,255 @@
+// The editor: palette, canvas and inspector. The graph itself is Python's: every edit is sent as one
+// event and the canvas redraws from the next args; only positions and the selection are kept here.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Background, BackgroundVariant, Controls, ReactFlow, applyEdgeChanges, applyNodeChanges, useReactFlow } from "@xyflow/react";
+import type { Connection, EdgeChange, NodeChange, OnNodeDrag } from "@xyflow/react";
+import { LayerNode } from "./LayerNode";
+import type { LayerFlowNode } from "./LayerNode";
+import { ShapeEdge } from "./ShapeEdge";
+import type { ShapeFlowEdge } from "./ShapeEdge";
+import { Palette } from "./Palette";
+import { Inspector } from "./Inspector";
+import { Notice } from "./Notice";
+import { computeLayout, fallbackLayout, structureKey } from "./layout";
+import type { Layout } from "./layout";
+import { buildEdges, buildNodes } from "./build";
+import type { Positions } from "./build";
+import { useShortcuts } from "./keyboard";
+import { usePaletteDrop } from "./usePaletteDrop";
+import { copyOf, readCopy, storeCopy } from "./clipboard";
+import { sendEvent } from "./protocol";
+import type { Args, EditEvent, XY } from "./types";
+import { INPUT_ID } from "./types";
+
+const nodeTypes = { layer: LayerNode };
+const edgeTypes = { shape: ShapeEdge };
+const FIT = { padding: 0.1, maxZoom: 1.1 };
+const MOVE_DEBOUNCE_MS = 300;
+const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"]; // Shift-click adds to the selection too, as in most editors
+// Edits after which new ids are the user's new nodes (selected) and the viewport stays put.
+const CREATING: EditEvent["op"][] = ["add", "insert", "paste", "rename"];
+const EDITING: EditEvent["op"][] = [...CREATING, "delete", "undo", "redo"];
+
+const xy = (p: { x: number; y: number }): XY => [Math.round(p.x), Math.round(p.y)];
+
+// Positions moved here but not yet back in args.layout; they belong to the layout they were made on,
+// so a new args.layout (stored moves, or Auto layout's reset) replaces them.
+type Moved = { layoutJson: string; positions: Positions };
+
+export function Editor({ args, dark }: { args: Args; dark: boolean }) {
+  const flow = useReactFlow<LayerFlowNode, ShapeFlowEdge>();
+  const [layout, setLayout] = useState<Layout | null>(null);
+  const [moved, setMoved] = useState<Moved>({ layoutJson: "", positions: {} });
+  const [nodes, setNodes] = useState<LayerFlowNode[]>([]);
+  const [edges, setEdges] = useState<ShapeFlowEdge[]>([]);
+  const nodesRef = useRef(nodes);
+  nodesRef.current = nodes;
+  const edgesRef = useRef(edges);
+  edgesRef.current = edges;
+
+  const key = structureKey(args.nodes, args.edges);
+  const layoutJson = JSON.stringify(args.layout);
+  const movedHere = moved.layoutJson === layoutJson ? moved.positions : {};
+
+  // What the last sent edit was, to tell an edit's new nodes from a model loaded by the page.
+  const lastEdit = useRef<{ op: EditEvent["op"]; at: number } | null>(null);
+  const shownIds = useRef<Set<string> | null>(null);
+  const lastSelectedArg = useRef<string | null | undefined>(undefined);
+  const fitWhenLayoutLeaves = useRef<string | null>(null); // Auto layout: fit once Python's reset arrives
+
+  const emit = useCallback((event: EditEvent) => {
+    if (EDITING.includes(event.op)) lastEdit.current = { op: event.op, at: Date.now() };
+    sendEvent(event);
+  }, []);
+
+  // ELK runs when the structure changes; until it answers the canvas keeps what it shows.
+  useEffect(() => {
+    let current = true;
+    computeLayout(args.nodes, args.edges)
+      .catch(() => fallbackLayout(args.nodes, args.edges))
+      .then((result) => current && setLayout(result));
+    return () => {
+      current = false;
+    };
+  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Args, layout or local moves changed: rebuild what React Flow draws.
+  useEffect(() => {
+    if (!layout || layout.key !== key) return;
+    const ids = new Set(args.nodes.map((n) => n.id));
+    const before = shownIds.current;
+    const changedSet = !before || before.size !== ids.size || [...ids].some((id) => !before.has(id));
+    let select: Set<string> | null = null;
+    let fit = false;
+    if (changedSet) {
+      const added = before ? [...ids].filter((id) => !before.has(id)) : [];
+      const edit = lastEdit.current && Date.now() - lastEdit.current.at < 10_000 ? lastEdit.current : null;
+      const shared = before ? [...ids].filter((id) => before.has(id)).length : 0;
+      const mostlyKept = before !== null && shared >= Math.max(before.size, ids.size) / 2;
+      if (edit && CREATING.includes(edit.op) && added.length > 0) select = new Set(added);
+      fit = !edit || !mostlyKept; // a load (another model), not an edit of ours
+      lastEdit.current = null;
+      shownIds.current = ids;
+    }
+    if (args.selected !== lastSelectedArg.current) {
+      lastSelectedArg.current = args.selected;
+      if (args.selected && ids.has(args.selected)) select = new Set([args.selected]);
+    }
+    setNodes(buildNodes(args, layout, movedHere, nodesRef.current, select));
+    setEdges(buildEdges(args, layout, movedHere, select ? [] : edgesRef.current));
+    const relaidOut = fitWhenLayoutLeaves.current !== null && fitWhenLayoutLeaves.current !== layoutJson;
+    if (relaidOut) fitWhenLayoutLeaves.current = null;
+    if (fit || relaidOut) void flow.fitView(FIT); // queued by React Flow until the new nodes are measured
+  }, [args, layout, moved]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
+    // Removal is never applied here (Delete is sent to Python); the rest is local: drag, select, measure.
+    setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+  }, []);
+  const onEdgesChange = useCallback((changes: EdgeChange<ShapeFlowEdge>[]) => {
+    setEdges((es) => applyEdgeChanges(changes.filter((c) => c.type !== "remove"), es));
+  }, []);
+
+  const rememberMoves = useCallback(
+    (positions: Positions) => {
+      setMoved((m) => ({ layoutJson, positions: { ...(m.layoutJson === layoutJson ? m.positions : {}), ...positions } }));
+    },
+    [layoutJson],
+  );
+
+  const dragStart = useRef<Record<string, XY>>({});
+  const onNodeDragStart: OnNodeDrag<LayerFlowNode> = useCallback((_e, _node, dragged) => {
+    dragStart.current = Object.fromEntries(dragged.map((n) => [n.id, xy(n.position)]));
+  }, []);
+  const onNodeDragStop: OnNodeDrag<LayerFlowNode> = useCallback(
+    (_e, _node, dragged) => {
+      const positions = Object.fromEntries(dragged.map((n) => [n.id, xy(n.position)]));
+      const changed = Object.entries(positions).some(([id, p]) => dragStart.current[id]?.join() !== p.join());
+      if (!changed) return; // a click, not a move
+      rememberMoves(Object.fromEntries(dragged.map((n) => [n.id, n.position])));
+      emit({ op: "move", positions });
+    },
+    [emit, rememberMoves],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      // Python checks cycles and shapes and answers with the new edge or a notice; nothing is drawn here.
+      if (c.source && c.target) emit({ op: "connect", source: c.source, target: c.target });
+    },
+    [emit],
+  );
+
+  const drop = usePaletteDrop(edgesRef, emit);
+
+  // ---- selection-wide actions (keys, inspector, toolbar) ----
+  const selectedNodes = nodes.filter((n) => n.selected);
+  const removeSelection = () => {
+    const ids = nodesRef.current.filter((n) => n.selected && n.id !== INPUT_ID).map((n) => n.id);
+    const wires = edgesRef.current.filter((e) => e.selected).map((e): [string, string] => [e.source, e.target]);
+    if (ids.length || wires.length) emit({ op: "delete", nodes: ids, edges: wires });
+  };
+
+  const pendingMoves = useRef<Record<string, XY>>({});
+  const moveTimer = useRef<number>();
+  useShortcuts({
+    remove: removeSelection,
+    undo: () => emit({ op: "undo" }),
+    redo: () => emit({ op: "redo" }),
+    copy: () => {
+      const chosen = nodesRef.current.filter((n) => n.selected && n.id !== INPUT_ID);
+      if (chosen.length === 0) return false;
+      storeCopy(copyOf(chosen.map((n) => ({ info: n.data.info, position: n.position }))));
+      return true;
+    },
+    paste: () => {
+      const copied = readCopy();
+      if (copied) emit({ op: "paste", nodes: copied.nodes, positions: copied.positions });
+    },
+    move: (dx, dy) => {
+      const chosen = nodesRef.current.filter((n) => n.selected);
+      if (chosen.length === 0) return;
+      const positions = Object.fromEntries(chosen.map((n) => [n.id, { x: n.position.x + dx, y: n.position.y + dy }]));
+      rememberMoves(positions); // at once, so holding an arrow key glides
+      Object.assign(pendingMoves.current, Object.fromEntries(Object.entries(positions).map(([id, p]) => [id, xy(p)])));
+      window.clearTimeout(moveTimer.current);
+      moveTimer.current = window.setTimeout(() => {
+        emit({ op: "move", positions: pendingMoves.current });
+        pendingMoves.current = {};
+      }, MOVE_DEBOUNCE_MS);
+    },
+  });
+
+  const autoLayout = () => {
+    setMoved({ layoutJson: "", positions: {} });
+    // With nothing stored, the reset changes nothing in args: fit now; else when the new args come.
+    if (Object.keys(args.layout).length === 0) window.setTimeout(() => void flow.fitView({ ...FIT, duration: 200 }), 50);
+    else fitWhenLayoutLeaves.current = layoutJson;
+    emit({ op: "layout" });
+  };
+
+  const { dropEdge } = drop;
+  const shownEdges = useMemo(
+    () => (dropEdge ? edges.map((e) => (e.id === dropEdge ? { ...e, data: { ...e.data!, dropTarget: true } } : e)) : edges),
+    [edges, dropEdge],
+  );
+
+  return (
+    <div className="nl-editor" style={{ height: args.height }}>
+      <Palette families={args.palette} />
+      <div
+        className="nl-canvas"
+        data-testid="nl-canvas"
+        ref={drop.wrapper}
+        onDragOver={drop.onDragOver}
+        onDragLeave={drop.onDragLeave}
+        onDrop={drop.onDrop}
+      >
+        <div className="nl-toolbar">
+          <button type="button" onClick={autoLayout} title="Forget the positions set by hand and lay the graph out again">
+            Auto layout
+          </button>
+          <button type="button" onClick={() => void flow.fitView({ ...FIT, duration: 200 })} title="Show the whole graph">
+            Fit
+          </button>
+          <span className="nl-hint">Del delete · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C/V copy · arrows move</span>
+        </div>
+        <Notice notice={args.notice} />
+        {nodes.length > 0 ? (
+          <ReactFlow<LayerFlowNode, ShapeFlowEdge>
+            nodes={nodes}
+            edges={shownEdges}
+            nodeTypes={nodeTypes}
+            edgeTypes={edgeTypes}
+            onNodesChange={onNodesChange}
+            onEdgesChange={onEdgesChange}
+            onConnect={onConnect}
+            onNodeDragStart={onNodeDragStart}
+            onNodeDragStop={onNodeDragStop}
+            deleteKeyCode={null}
+            multiSelectionKeyCode={MULTI_SELECT_KEYS}
+            disableKeyboardA11y
+            colorMode={dark ? "dark" : "light"}
+            minZoom={0.15}
+            maxZoom={2}
+            fitView
+            fitViewOptions={FIT}
+          >
+            <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />
+            <Controls showInteractive={false} fitViewOptions={FIT} />
+          </ReactFlow>
+        ) : (
+          <div className="nl-loading">Laying out…</div>
+        )}
+      </div>
+      <Inspector
+        selected={selectedNodes.map((n) => n.data.info)}
+        schemas={args.schemas}
+        onParams={(id, params) => emit({ op: "params", id, params })}
+        onRename={(id, to) => emit({ op: "rename", id, to })}
+        onOutput={(id) => emit({ op: "output", id })}
+        onDelete={removeSelection}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+// Automatic layout with ELK's layered algorithm, run on the main thread (small graphs; no worker to ship).
+import ELK from "elkjs/lib/elk.bundled.js";
+import type { ElkNode } from "elkjs/lib/elk-api";
+import type { EdgeInfo, NodeInfo } from "./types";
+import { NODE_HEIGHT, NODE_WIDTH } from "./types";
+
+export type Point = { x: number; y: number };
+
+export type Layout = {
+  key: string; // the structure it was computed for
+  positions: Record<string, Point>;
+  routes: Record<string, Point[]>; // by edge id: start, bend points, end
+};
+
+const elk = new ELK();
+
+export function edgeId(source: string, target: string): string {
+  return `${source}->${target}`;
+}
+
+// What the layout depends on: the nodes (in order) and the wiring, not the parameters or shapes.
+export function structureKey(nodes: NodeInfo[], edges: EdgeInfo[]): string {
+  return JSON.stringify([nodes.map((n) => n.id), edges.map((e) => [e.source, e.target])]);
+}
+
+// 60 px between layers, or more when a wire's shape label (10 px monospace, ~6 px a character) needs it.
+function layerGap(edges: EdgeInfo[]): number {
+  const longest = Math.max(0, ...edges.map((e) => e.shape?.length ?? 0));
+  return Math.min(140, Math.max(60, longest * 6 + 26));
+}
+
+export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promise<Layout> {
+  const known = new Set(nodes.map((n) => n.id));
+  const wired = edges.filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target);
+  // One fixed port on each side's middle, where the canvas draws its handles, so routes end on them.
+  const graph: ElkNode = {
+    id: "root",
+    layoutOptions: {
+      "elk.algorithm": "layered",
+      "elk.direction": "RIGHT",
+      "elk.edgeRouting": "ORTHOGONAL",
+      "elk.spacing.nodeNode": "30",
+      "elk.layered.spacing.nodeNodeBetweenLayers": String(layerGap(wired)),
+      "elk.spacing.edgeNode": "16",
+      "elk.layered.spacing.edgeNodeBetweenLayers": "20",
+      "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES", // keep the file's order where it can
+      "elk.layered.nodePlacement.strategy": "NETWORK_SIMPLEX", // straight runs for chains
+    },
+    children: nodes.map((n) => ({
+      id: n.id,
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
+      layoutOptions: { "elk.portConstraints": "FIXED_POS" },
+      ports: [
+        { id: `${n.id}::in`, x: 0, y: NODE_HEIGHT / 2, width: 0, height: 0, layoutOptions: { "elk.port.side": "WEST" } },
+        { id: `${n.id}::out`, x: NODE_WIDTH, y: NODE_HEIGHT / 2, width: 0, height: 0, layoutOptions: { "elk.port.side": "EAST" } },
+      ],
+    })),
+    edges: wired.map((e) => ({
+      id: edgeId(e.source, e.target),
+      sources: [`${e.source}::out`],
+      targets: [`${e.target}::in`],
+    })),
+  };
+  const laid = await elk.layout(graph);
+  const positions: Record<string, Point> = {};
+  for (const child of laid.children ?? []) positions[child.id] = { x: child.x ?? 0, y: child.y ?? 0 };
+  const routes: Record<string, Point[]> = {};
+  for (const edge of laid.edges ?? []) {
+    const section = edge.sections?.[0];
+    if (section) routes[edge.id] = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
+  }
+  return { key: structureKey(nodes, edges), positions, routes };
+}
+
+// If ELK ever fails, a plain row in file order still shows the whole graph (edges drawn without routes).
+export function fallbackLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Layout {
+  const positions = Object.fromEntries(nodes.map((n, i) => [n.id, { x: i * (NODE_WIDTH + 60), y: 0 }]));
+  return { key: structureKey(nodes, edges), positions, routes: {} };
+}
