@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.params import ParamError
 from engine.registry import REGISTRY
-from engine.spec import ID_PATTERN, INPUT_ID, RESERVED_IDS
+from engine.spec import ID_PATTERN, INPUT_ID, MAX_NODES, RESERVED_IDS
 
 Model = dict[str, Any]
 
@@ -323,6 +323,8 @@ def paste_nodes(model: Model, nodes: list[dict], positions: dict[str, list[float
     wires from outside the group are dropped (the copies wait to be wired). `positions` (by the
     copied ids) place them. Returns the new model and {copied id: new id}."""
     out = explicit(model)
+    if not isinstance(nodes, list) or len(out.get("nodes", [])) + len(nodes) > MAX_NODES:
+        raise EditError(f"pasting these would pass the limit of {MAX_NODES} nodes")
     renamed: dict[str, str] = {}
     copies = []
     for node in nodes:
@@ -352,7 +354,10 @@ def set_layout(model: Model, positions: dict[str, list[float]] | None) -> Model:
         return out
     known = {INPUT_ID, *ids(out)}
     layout = {k: v for k, v in (out.get("layout") or {}).items() if k in known}
-    layout.update({k: [float(v[0]), float(v[1])] for k, v in positions.items() if k in known})
+    for node_id, place in positions.items():
+        if node_id in known and isinstance(place, list | tuple) and len(place) == 2 \
+                and all(isinstance(v, int | float) and not isinstance(v, bool) and abs(v) <= 1e6 for v in place):
+            layout[node_id] = [float(place[0]), float(place[1])]
     out["layout"] = layout
     return out
 
