@@ -20,6 +20,7 @@ bench: $(VENV)/.test-installed browser
 	$(PY) -m benchmarks.engine_overhead
 	$(PY) -m benchmarks.training_stream
 	$(PY) -m benchmarks.page
+	$(PY) -m benchmarks.editor
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,7 @@ $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 # locked npm packages.
 frontend:
 	cd components/live/frontend && npm ci --no-audit --no-fund && npm run build
+	cd components/graph_editor/frontend && npm ci --no-audit --no-fund && npm run build
 
 # Debian's chromium drives the browser tests (Playwright cannot download browsers here).
 browser:

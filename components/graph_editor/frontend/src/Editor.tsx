@@ -16,6 +16,7 @@ import { buildEdges, buildNodes } from "./build";
 import type { Positions } from "./build";
 import { useShortcuts } from "./keyboard";
 import { usePaletteDrop } from "./usePaletteDrop";
+import { useNarrow } from "./useNarrow";
 import { copyOf, readCopy, storeCopy } from "./clipboard";
 import { sendEvent } from "./protocol";
 import type { Args, EditEvent, XY } from "./types";
@@ -30,6 +31,11 @@ const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"]; // Shift-click adds to t
 const CREATING: EditEvent["op"][] = ["add", "insert", "paste", "rename"];
 const EDITING: EditEvent["op"][] = [...CREATING, "delete", "undo", "redo"];
 
+// Below this frame width the palette slims down and the inspector floats over the canvas as a card.
+const NARROW_BELOW = 900;
+const HINT = "Del delete · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C/V copy · arrows move";
+const SHORT_HINT = "Del · Ctrl+Z · Ctrl+C/V · arrows";
+
 const xy = (p: { x: number; y: number }): XY => [Math.round(p.x), Math.round(p.y)];
 
 // Positions moved here but not yet back in args.layout; they belong to the layout they were made on,
@@ -38,6 +44,8 @@ type Moved = { layoutJson: string; positions: Positions };
 
 export function Editor({ args, dark }: { args: Args; dark: boolean }) {
   const flow = useReactFlow<LayerFlowNode, ShapeFlowEdge>();
+  const root = useRef<HTMLDivElement>(null);
+  const narrow = useNarrow(root, NARROW_BELOW);
   const [layout, setLayout] = useState<Layout | null>(null);
   const [moved, setMoved] = useState<Moved>({ layoutJson: "", positions: {} });
   const [nodes, setNodes] = useState<LayerFlowNode[]>([]);
@@ -144,6 +152,12 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
 
   // ---- selection-wide actions (keys, inspector, toolbar) ----
   const selectedNodes = nodes.filter((n) => n.selected);
+
+  // In a narrow frame the inspector floats over the canvas, so it opens only when asked (a double
+  // click, or Edit): opening on every click would cover the nodes a person goes on to click.
+  const [inspecting, setInspecting] = useState(false);
+  if (inspecting && selectedNodes.length === 0) setInspecting(false);
+  const showInspector = !narrow || (selectedNodes.length > 0 && inspecting);
   const removeSelection = () => {
     const ids = nodesRef.current.filter((n) => n.selected && n.id !== INPUT_ID).map((n) => n.id);
     const wires = edgesRef.current.filter((e) => e.selected).map((e): [string, string] => [e.source, e.target]);
@@ -195,7 +209,7 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
   );
 
   return (
-    <div className="nl-editor" style={{ height: args.height }}>
+    <div ref={root} className={narrow ? "nl-editor nl-narrow" : "nl-editor"} style={{ height: args.height }}>
       <Palette families={args.palette} />
       <div
         className="nl-canvas"
@@ -212,7 +226,16 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
           <button type="button" onClick={() => void flow.fitView({ ...FIT, duration: 200 })} title="Show the whole graph">
             Fit
           </button>
-          <span className="nl-hint">Del delete · Ctrl+Z undo · Ctrl+Shift+Z redo · Ctrl+C/V copy · arrows move</span>
+          {narrow && (
+            <button type="button" onClick={() => setInspecting(true)} disabled={selectedNodes.length === 0}
+              title="Edit the selected node's parameters and id (or double-click a node)">
+              Edit
+            </button>
+          )}
+          <span className="nl-hint" title={HINT}>
+            <span className="nl-hint-full">{HINT}</span>
+            <span className="nl-hint-short">{SHORT_HINT}</span>
+          </span>
         </div>
         <Notice notice={args.notice} />
         {nodes.length > 0 ? (
@@ -226,6 +249,8 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
             onConnect={onConnect}
             onNodeDragStart={onNodeDragStart}
             onNodeDragStop={onNodeDragStop}
+            onNodeDoubleClick={() => setInspecting(true)}
+            zoomOnDoubleClick={false}
             deleteKeyCode={null}
             multiSelectionKeyCode={MULTI_SELECT_KEYS}
             disableKeyboardA11y
@@ -242,14 +267,17 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
           <div className="nl-loading">Laying out…</div>
         )}
       </div>
-      <Inspector
-        selected={selectedNodes.map((n) => n.data.info)}
-        schemas={args.schemas}
-        onParams={(id, params) => emit({ op: "params", id, params })}
-        onRename={(id, to) => emit({ op: "rename", id, to })}
-        onOutput={(id) => emit({ op: "output", id })}
-        onDelete={removeSelection}
-      />
+      {showInspector && (
+        <Inspector
+          selected={selectedNodes.map((n) => n.data.info)}
+          schemas={args.schemas}
+          onParams={(id, params) => emit({ op: "params", id, params })}
+          onRename={(id, to) => emit({ op: "rename", id, to })}
+          onOutput={(id) => emit({ op: "output", id })}
+          onDelete={removeSelection}
+          onClose={narrow ? () => setInspecting(false) : undefined}
+        />
+      )}
     </div>
   );
 }

@@ -11,6 +11,7 @@ type Props = {
   onRename: (id: string, to: string) => void;
   onOutput: (id: string) => void;
   onDelete: () => void;
+  onClose?: () => void; // given when the inspector floats over the canvas (narrow frames)
 };
 
 const count = new Intl.NumberFormat("en-US");
@@ -18,21 +19,35 @@ const count = new Intl.NumberFormat("en-US");
 export function Inspector(props: Props) {
   const { selected } = props;
   return (
-    <aside className="nl-inspector">
-      {selected.length === 0 && <Help />}
-      {selected.length === 1 && <NodeDetails key={selected[0].id} node={selected[0]} {...props} />}
-      {selected.length > 1 && (
-        <div className="nl-inspector-body">
-          <h3>{selected.length} nodes selected</h3>
-          <p className="nl-muted">{selected.map((n) => n.id).join(", ")}</p>
-          <p className="nl-muted">Drag them together, move them with the arrow keys, copy them with Ctrl+C.</p>
-          <div className="nl-actions">
-            <button type="button" className="nl-danger" onClick={props.onDelete} disabled={selected.every((n) => n.id === INPUT_ID)}>
-              Delete
-            </button>
-          </div>
-        </div>
+    <aside className="nl-inspector" aria-label="Inspector">
+      {props.onClose && (
+        <button
+          type="button"
+          className="nl-inspector-close"
+          data-testid="nl-inspector-close"
+          onClick={props.onClose}
+          title="Hide until the selection changes"
+          aria-label="Close the inspector"
+        >
+          ×
+        </button>
       )}
+      <div className="nl-inspector-scroll">
+        {selected.length === 0 && <Help />}
+        {selected.length === 1 && <NodeDetails key={selected[0].id} node={selected[0]} {...props} />}
+        {selected.length > 1 && (
+          <div className="nl-inspector-body">
+            <h3>{selected.length} nodes selected</h3>
+            <p className="nl-muted">{selected.map((n) => n.id).join(", ")}</p>
+            <p className="nl-muted">Drag them together, move them with the arrow keys, copy them with Ctrl+C.</p>
+            <div className="nl-actions">
+              <button type="button" className="nl-danger" onClick={props.onDelete} disabled={selected.every((n) => n.id === INPUT_ID)}>
+                Delete
+              </button>
+            </div>
+          </div>
+        )}
+      </div>
     </aside>
   );
 }
@@ -117,7 +132,7 @@ function Help() {
       <ul>
         <li><b>Add</b> a layer: drag it from the palette onto the canvas.</li>
         <li><b>Insert</b> into a wire: drop it on the edge.</li>
-        <li><b>Wire</b>: drag from a node's output port (right) to another's input port (left).</li>
+        <li><b>Wire</b>: drag from a node's output port (bottom) to another's input port (top).</li>
         <li><b>Select</b> a node to edit its parameters here; Shift-drag to select several.</li>
         <li><kbd>Delete</kbd> removes the selection.</li>
         <li><kbd>Ctrl+Z</kbd> undo, <kbd>Ctrl+Shift+Z</kbd> redo.</li>

@@ -26,7 +26,7 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
       {info.id !== INPUT_ID && (
         <Handle
           type="target"
-          position={Position.Left}
+          position={Position.Top}
           className={info.merge ? "nl-port nl-port-merge" : "nl-port"}
           data-testid={`nl-port-in-${info.id}`}
           title={info.merge ? "input: takes several edges" : "input"}
@@ -42,7 +42,7 @@ function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
         <span className="nl-node-shape">{info.shape ? `→ ${info.shape}` : "→ ?"}</span>
         <span className="nl-node-params">{info.param_count > 0 ? size : ""}</span>
       </div>
-      <Handle type="source" position={Position.Right} className="nl-port" data-testid={`nl-port-out-${info.id}`} title="output" />
+      <Handle type="source" position={Position.Bottom} className="nl-port" data-testid={`nl-port-out-${info.id}`} title="output" />
     </div>
   );
 }

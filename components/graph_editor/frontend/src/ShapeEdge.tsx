@@ -15,7 +15,7 @@ function routedPath(route: Point[] | null, sx: number, sy: number, tx: number, t
   if (!route || route.length < 2) return null;
   const start = route[0];
   const end = route[route.length - 1];
-  const fits = Math.abs(start.x - sx) <= SNAP && Math.abs(start.y - sy) <= 1 && Math.abs(end.x - tx) <= SNAP && Math.abs(end.y - ty) <= 1;
+  const fits = Math.hypot(start.x - sx, start.y - sy) <= SNAP && Math.hypot(end.x - tx, end.y - ty) <= SNAP;
   if (!fits) return null;
   return [{ x: sx, y: sy }, ...route.slice(1, -1), { x: tx, y: ty }];
 }

@@ -23,11 +23,9 @@ export function structureKey(nodes: NodeInfo[], edges: EdgeInfo[]): string {
   return JSON.stringify([nodes.map((n) => n.id), edges.map((e) => [e.source, e.target])]);
 }
 
-// 60 px between layers, or more when a wire's shape label (10 px monospace, ~6 px a character) needs it.
-function layerGap(edges: EdgeInfo[]): number {
-  const longest = Math.max(0, ...edges.map((e) => e.shape?.length ?? 0));
-  return Math.min(140, Math.max(60, longest * 6 + 26));
-}
+// Layers run top to bottom, as in most network diagrams: the editor sits in a column beside the
+// output, taller than wide. The gap leaves room for a wire's shape label (one line of text).
+const LAYER_GAP = 36;
 
 export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promise<Layout> {
   const known = new Set(nodes.map((n) => n.id));
@@ -37,10 +35,10 @@ export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promi
     id: "root",
     layoutOptions: {
       "elk.algorithm": "layered",
-      "elk.direction": "RIGHT",
+      "elk.direction": "DOWN",
       "elk.edgeRouting": "ORTHOGONAL",
       "elk.spacing.nodeNode": "30",
-      "elk.layered.spacing.nodeNodeBetweenLayers": String(layerGap(wired)),
+      "elk.layered.spacing.nodeNodeBetweenLayers": String(LAYER_GAP),
       "elk.spacing.edgeNode": "16",
       "elk.layered.spacing.edgeNodeBetweenLayers": "20",
       "elk.layered.considerModelOrder.strategy": "NODES_AND_EDGES", // keep the file's order where it can
@@ -52,8 +50,8 @@ export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promi
       height: NODE_HEIGHT,
       layoutOptions: { "elk.portConstraints": "FIXED_POS" },
       ports: [
-        { id: `${n.id}::in`, x: 0, y: NODE_HEIGHT / 2, width: 0, height: 0, layoutOptions: { "elk.port.side": "WEST" } },
-        { id: `${n.id}::out`, x: NODE_WIDTH, y: NODE_HEIGHT / 2, width: 0, height: 0, layoutOptions: { "elk.port.side": "EAST" } },
+        { id: `${n.id}::in`, x: NODE_WIDTH / 2, y: 0, width: 0, height: 0, layoutOptions: { "elk.port.side": "NORTH" } },
+        { id: `${n.id}::out`, x: NODE_WIDTH / 2, y: NODE_HEIGHT, width: 0, height: 0, layoutOptions: { "elk.port.side": "SOUTH" } },
       ],
     })),
     edges: wired.map((e) => ({
@@ -73,8 +71,8 @@ export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promi
   return { key: structureKey(nodes, edges), positions, routes };
 }
 
-// If ELK ever fails, a plain row in file order still shows the whole graph (edges drawn without routes).
+// If ELK ever fails, a plain column in file order still shows the whole graph (edges drawn without routes).
 export function fallbackLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Layout {
-  const positions = Object.fromEntries(nodes.map((n, i) => [n.id, { x: i * (NODE_WIDTH + 60), y: 0 }]));
+  const positions = Object.fromEntries(nodes.map((n, i) => [n.id, { x: 0, y: i * (NODE_HEIGHT + LAYER_GAP) }]));
   return { key: structureKey(nodes, edges), positions, routes: {} };
 }
