@@ -1,6 +1,6 @@
-"""The model builder: quick MLP controls, the diagram, and (folded until wanted) the palette and
-the inspector of the selected node. Owns the session keys `builder_*`. Returns an edited model
-or None."""
+"""The model builder as forms, below the playground: quick MLP controls and (folded until wanted)
+the palette and the inspector of the selected node; the graph editor above is the visual way to
+the same edits. Owns the session keys `builder_*`. Returns an edited model or None."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import graph_view, inspector, palette, quick_mlp
+from components import inspector, palette, quick_mlp
 from engine import Analysis, mlp
 from engine.spec import INPUT_ID
 
@@ -30,12 +30,6 @@ def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, A
         edited = quick_mlp.show(model, version)
         if edited is not None:
             return edited
-    clicked = graph_view.show(analysis, st.session_state.builder_selected, key="builder_graph", version=version)
-    if clicked and clicked in ids:
-        st.session_state.builder_selected = clicked
-        st.session_state[f"builder_pick_{version}"] = clicked  # the box below follows the click
-        st.session_state[EDITOR_OPEN] = True  # and the editor opens on the clicked node
-        st.rerun()
     # Folded, the editor is not drawn at all: every element on the page costs time on each rerun
     editor = st.expander("Edit layers: add, change, move, delete", key=EDITOR_OPEN, on_change="rerun")
     if not editor.open:

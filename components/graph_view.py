@@ -1,14 +1,13 @@
 """The model as a diagram: layered left to right, one box per node coloured by family, labelled
-with its id, type and output shape; nodes with problems in red with the message beside them.
-Clicking a node selects it. Owns the session key `graph_last_click`."""
+with its id, type and output shape; nodes with problems in red with the message beside them. The
+live view draws it for models without a neuron picture where the graph editor is not shown (the
+presenting view); the gallery and the live node pictures use its layers and colours."""
 
 from __future__ import annotations
 
 import networkx as nx
 import plotly.graph_objects as go
-import streamlit as st
 
-from components.memo import remembered
 from engine import Analysis
 from engine.registry import REGISTRY, fmt
 from engine.spec import INPUT_ID
@@ -85,22 +84,3 @@ def figure(analysis: Analysis, selected: str | None) -> go.Figure:
 
 def _short(message: str, limit: int = 48) -> str:
     return message if len(message) <= limit else message[: limit - 1] + "…"
-
-
-def show(analysis: Analysis, selected: str | None, key: str = "graph", version: str | None = None) -> str | None:
-    """Draw the diagram; returns the id of a node the user has just clicked, if any. `version`: a
-    fingerprint of the model analysed, to draw the diagram again only when the model changes."""
-    if analysis.spec is None or not len(analysis.graph):
-        st.info("The model has no nodes to draw yet.")
-        return None
-    drawn = remembered(key, (version, selected), lambda: figure(analysis, selected)) if version else figure(analysis, selected)
-    event = st.plotly_chart(drawn, key=key, on_select="rerun", selection_mode="points",
-                            config={"displayModeBar": False})
-    points = event.selection.points if event else []
-    clicked = points[0].get("customdata") if points else None
-    if isinstance(clicked, list):
-        clicked = clicked[0]
-    if clicked and clicked != st.session_state.get("graph_last_click"):
-        st.session_state.graph_last_click = clicked
-        return clicked
-    return None

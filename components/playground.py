@@ -17,6 +17,7 @@ from components import (
     fragments,
     gallery,
     layout,
+    model_canvas,
     model_summary,
     quick_mlp,
     run_panel,
@@ -56,18 +57,27 @@ def show() -> None:
         data_column, live_column = st.columns([1.0, 3.3], gap="medium")
     else:
         data_column, live_column = None, st.container()
+    canvas = "builder" not in hidden and not present and model_canvas.wanted(raw.get("model"))
     with live_column:
         mlp_row = st.container()
-        live_area = st.container()
+        if canvas:  # the editor in the network's place, the output and the loss beside it
+            canvas_cell, live_area = st.columns([1.5, 1], gap="small")
+        else:
+            live_area = st.container()
     with guard("training run"):  # first: Train or Pause shows before the rest is drawn again
-        run_panel.show(experiment, [str(p) for p in problems], raw, controls, live_area, present=present)
+        run_panel.show(experiment, [str(p) for p in problems], raw, controls, live_area, present=present,
+                       network=not canvas)
     with settings, guard("settings"):
         if "training" not in hidden or present:
             _commit(control_bar.show(raw, workspace.widget_key("experiment", raw), LIVE_RATE, present=present))
     if "builder" not in hidden and not present:
         with mlp_row, guard("network"):
             _commit(_with("model", raw, quick_mlp.compact(raw.get("model") or {},
-                                                           workspace.widget_key("model", raw.get("model")))))
+                                                           workspace.widget_key("model", raw.get("model")),
+                                                           last=lambda: model_canvas.switch(raw.get("model")))))
+    if canvas:
+        with canvas_cell, guard("graph editor"):
+            _commit(_with("model", raw, model_canvas.show(raw.get("model") or {}, analysis)))
     if data_column is not None:
         with data_column, guard("data"):
             _commit(_with("data", raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),

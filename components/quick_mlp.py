@@ -3,6 +3,7 @@ layer, one activation for all layers or one per layer. Returns an edited model o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -45,21 +46,28 @@ def show(model: dict[str, Any], version: str) -> dict[str, Any] | None:
     return None
 
 
-def compact(model: dict[str, Any], version: str) -> dict[str, Any] | None:
+def compact(model: dict[str, Any], version: str, last: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """One row above the network, as in TensorFlow Playground: - / + hidden layers, and each
-    layer's width. Nothing for models that are not a plain stack (the Model tab edits those)."""
+    layer's width; `last` draws into the row's end. Nothing for models that are not a plain stack
+    (the graph editor and the Model tab edit those)."""
     stack = mlp.read_stack(model)
     if stack is None:
         return None
     key = f"mlp_row_{version}"
-    cells = st.columns([0.45, 1.3, 0.45, *([0.9] * mlp.MAX_LAYERS)], vertical_alignment="bottom")
-    if cells[0].button("−", key=f"{key}_remove", help="remove the last hidden layer", disabled=not stack.widths):
+    cells = st.columns([0.45, 1.3, 0.45, *([0.9] * mlp.MAX_LAYERS), 1.6], vertical_alignment="bottom")
+    if last is not None:
+        with cells[-1]:
+            last()
+    # icons, not "-" and "+": a button's label is Markdown, where a lone "+" or "-" is an empty list
+    if cells[0].button("", icon=":material/remove:", key=f"{key}_remove", help="remove the last hidden layer",
+                       disabled=not stack.widths):
         return mlp.write_stack(model, mlp.remove_layer(stack))
     count = len(stack.widths)
     cells[1].markdown(f"**{count} hidden layer{'s' if count != 1 else ''}**")
-    if cells[2].button("+", key=f"{key}_add", help="add a hidden layer", disabled=count >= mlp.MAX_LAYERS):
+    if cells[2].button("", icon=":material/add:", key=f"{key}_add", help="add a hidden layer",
+                       disabled=count >= mlp.MAX_LAYERS):
         return mlp.write_stack(model, mlp.add_layer(stack))
-    for layer, (cell, width) in enumerate(zip(cells[3:], stack.widths, strict=False)):
+    for layer, (cell, width) in enumerate(zip(cells[3:-1], stack.widths, strict=False)):
         value = cell.number_input(f"layer {layer + 1}", min_value=1, max_value=mlp.MAX_NEURONS, value=width, step=1,
                                   key=f"{key}_width_{layer}", help="neurons in this layer")
         if value != width:

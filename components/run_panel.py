@@ -42,17 +42,20 @@ def _holder() -> dict:
 
 
 def signature(raw: dict[str, Any]) -> str:
-    """What a run depends on, except the learning rate (which changes live)."""
+    """What a run depends on, except the learning rate (which changes live) and the model's layout."""
     training = {k: v for k, v in (raw.get("training") or {}).items() if k != "lr"}
-    return json.dumps({"model": raw.get("model"), "data": raw.get("data"), "training": training}, sort_keys=True)
+    model = raw.get("model")
+    if isinstance(model, dict):  # where the editor draws the nodes changes nothing of a run
+        model = {k: v for k, v in model.items() if k != "layout"}
+    return json.dumps({"model": model, "data": raw.get("data"), "training": training}, sort_keys=True)
 
 
 def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any], controls=None, live_area=None,
-         present: bool = False) -> None:
+         present: bool = False, network: bool = True) -> None:
     """The run controls into `controls`, the live view into `live_area` (containers; by default
     one under the other, here). An edit of the model, data or settings starts the run over, as in
     TensorFlow Playground; the old run is set aside, paused, and comes back when Undo returns to
-    its setup."""
+    its setup. Without `network` the live view leaves the model's picture to the graph editor."""
     controls, live_area = controls or st.container(), live_area or st.container()
     holder = _holder()
     trainer: RemoteTrainer | None = holder["trainer"]
@@ -63,7 +66,7 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
             st.warning(f"Train is off until the experiment is valid: {problems[0]}"
                        + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
             if trainer is not None:
-                _live(trainer, present=present)
+                _live(trainer, present=present, network=network)
         return
     if experiment.data is None:
         with live_area:
@@ -79,7 +82,7 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
     with controls:
         _controls(now.state, pending is not None)
     with live_area:
-        _live(trainer, now.state, present=present)
+        _live(trainer, now.state, present=present, network=network)
 
 
 def _settle(holder: dict, experiment: Experiment, raw: dict[str, Any]) -> RemoteTrainer:
@@ -187,7 +190,7 @@ def details() -> None:
     _logging_toggle(state)
 
 
-def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = False) -> None:
+def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = False, network: bool = True) -> None:
     """The live view. Its pictures and numbers come from the live feed between the page's runs; the
     part reruns alone when the frame says the run's state moved on, and then the whole page does,
     so the controls follow. Without the feed's route (tests) it polls while training."""
@@ -209,7 +212,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = Fals
         # the diagram never changes within a run: drawn once, however often the feed redraws
         scene = view.Scene(trainer.dataset, {n.id: n.type for n in trainer.experiment.model.nodes},
                            trainer.experiment.analysis, bool(st.session_state.get("live_show_gradients")),
-                           functools.cache(lambda: _diagram(trainer)))
+                           functools.cache(lambda: _diagram(trainer)), network=network)
         _, before = holder.get("scene") or (None, None)
         holder["scene"] = (id(trainer), scene)  # what the feed draws between the page's runs
         stream = feed.path(holder) if fed else None

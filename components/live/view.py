@@ -31,6 +31,7 @@ class Scene:
     analysis: Analysis | None = None
     gradients: bool = False
     diagram: Callable[[], go.Figure | None] | None = field(default=None, compare=False)
+    network: bool = True  # False: the graph editor shows the model beside the frame, no network pictures
 
 
 def version_of(figure: dict) -> str:
@@ -50,7 +51,7 @@ def charts(snapshot: Snapshot, scene: Scene) -> list[frame.Chart]:
 
     def add(name: str, figure: go.Figure | None, caption: str = "", options: dict[str, str] | None = None,
             place: str = "output") -> None:
-        if figure is None:
+        if figure is None or (place == "network" and not scene.network):
             return
         drawn = frame.figure_json(figure)
         if drawn.get("data"):
@@ -85,7 +86,8 @@ def show(snapshot: Snapshot, reading: dict, scene: Scene, key: str, feed: str | 
     (the one the page's controls were drawn for), the frame's value changes and the page runs
     again. Returns the frame's value."""
     drawn = charts(snapshot, scene)
-    value = frame.show(drawn, key=f"{key}_charts", reading=reading, feed=feed, state=state, present=present)
+    value = frame.show(drawn, key=f"{key}_charts", reading=reading, feed=feed, state=state, present=present,
+                       network=scene.network)
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradients.CAPTION)
     if scene.gradients and not any(chart.name == "gradients" for chart in drawn):
         st.caption("The gradient sizes appear after the first training step of a model with two or more "

@@ -121,20 +121,6 @@ def texts(app: AppTest) -> str:
                      + [sent["caption"] for sent in _readings(app)])
 
 
-def select_points(app: AppTest, key: str, customdata: list[str]) -> AppTest:
-    """Rerun as if the user had clicked these points of the plotly chart `key`.
-
-    AppTest has no API for chart selections, so this sends the widget state the browser would
-    send (the selection JSON) through AppTest's private `_run`."""
-    chart = next(c for c in app.get("plotly_chart") if c.key == key)
-    states = app._tree.get_widget_states()
-    state = states.widgets.add()
-    state.id = chart.proto.id
-    points = [{"customdata": c, "curve_number": 1, "point_number": i, "point_index": i} for i, c in enumerate(customdata)]
-    state.string_value = json.dumps({"selection": {"points": points, "point_indices": list(range(len(points))),
-                                                   "box": [], "lasso": []}})
-    return app._run(states)
-
 
 def run_when(app: AppTest, trainer, condition, timeout: float) -> object:
     """Poll the trainer that `trainer(app)` finds until `condition(snapshot)` holds, then run the

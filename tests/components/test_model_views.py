@@ -16,7 +16,7 @@ from engine.params import AnyInt, Bool, Choice, Float, Int, NameList
 from engine.registry import REGISTRY, fmt
 from engine.shapes import human_bytes
 from engine.training.config import FIELDS
-from tests.components.harness import failure, figures, select_points, start, texts
+from tests.components.harness import failure, start, texts
 from tests.conftest import MLP, ROOT
 
 CNN = json.loads((ROOT / "presets" / "cnn_digits.json").read_text())["model"]
@@ -78,24 +78,17 @@ def test_the_summary_draws_nothing_for_a_model_that_does_not_parse():
 # -- graph_view ------------------------------------------------------------------------------
 
 
-def graph_page(model, selected):
-    import streamlit as st
-
+def node_trace(model, selected) -> dict:
     from components import graph_view
-    from engine import analyze
 
-    st.session_state.clicked = graph_view.show(analyze(model), selected, key="graph")
-
-
-def node_trace(app) -> dict:
-    (figure,) = figures(app).values()
+    figure = graph_view.figure(analyze(model), selected).to_plotly_json()
     (trace,) = [t for t in figure["data"] if t.get("mode") == "markers+text"]
     return trace
 
 
 def test_the_diagram_draws_one_marker_per_node_and_the_selected_one_bigger():
     model = MLP["model"]
-    trace = node_trace(start(graph_page, model, "h2"))
+    trace = node_trace(model, "h2")
     ids = ["input", *(n["id"] for n in model["nodes"])]
     assert sorted(trace["customdata"]) == sorted(ids)
     assert len(trace["x"]) == len(trace["y"]) == len(trace["marker"]["color"]) == len(ids)
@@ -114,7 +107,7 @@ def test_a_node_with_a_problem_is_red_with_its_message():
     model = with_conv(copy.deepcopy(MLP["model"]))
     conv = next(n["id"] for n in model["nodes"] if n["type"] == "Conv2d")
     (problem, *_) = analyze(model).problems_of(conv)
-    trace = node_trace(start(graph_page, model, None))
+    trace = node_trace(model, None)
     colours = dict(zip(trace["customdata"], trace["marker"]["color"], strict=True))
     assert colours[conv] == PROBLEM
     assert [n for n, c in colours.items() if c == PROBLEM] == [conv]
@@ -122,21 +115,6 @@ def test_a_node_with_a_problem_is_red_with_its_message():
     assert "⚠ " + problem.message[:40] in labels[conv]
     hovers = dict(zip(trace["customdata"], trace["hovertext"], strict=True))
     assert problem.message in hovers[conv]
-
-
-def test_an_empty_model_says_so_instead_of_drawing():
-    app = start(graph_page, {"input": {"shape": [2]}, "nodes": []}, None)
-    assert not app.get("plotly_chart")
-    assert "no nodes" in app.info[0].value
-
-
-def test_clicking_a_node_returns_it_once():
-    app = start(graph_page, MLP["model"], None)
-    select_points(app, "graph", ["h2"])
-    assert not app.exception, failure(app)
-    assert app.session_state["clicked"] == "h2"
-    select_points(app, "graph", ["h2"])  # the same selection again is no new click
-    assert app.session_state["clicked"] is None
 
 
 # -- param_widgets ---------------------------------------------------------------------------
@@ -519,14 +497,6 @@ def test_the_builder_selects_the_output_first_then_what_the_user_picks():
     assert app.session_state["builder_selected"] == "h2"
     assert app.number_input(key="inspect_v_h2_out_features").value == 8  # the inspector follows
     assert app.button(key="palette_add_v").label.endswith("after h2")
-
-
-def test_clicking_a_node_in_the_diagram_selects_it():
-    app = start(builder_page, MLP["model"])
-    select_points(app, "builder_graph", ["a1"])
-    assert not app.exception, failure(app)
-    assert app.session_state["builder_selected"] == "a1"
-    assert app.selectbox(key="builder_pick_v").value == "a1"
 
 
 def test_the_builder_returns_palette_inspector_and_quick_mlp_edits():

@@ -104,7 +104,8 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     open_tab(page, "Data")  # the dataset's explanation is with its details
     page.get_by_text("Opposite quadrants share a class").first.wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="+", exact=True).first.click()  # the row above the network: one more hidden layer
+    # the row above the network: one more hidden layer (an icon button; its key holds a version)
+    page.locator("[class*='st-key-mlp_row_'][class*='_add'] button").first.click()
     page.get_by_text("3 hidden layers").first.wait_for(timeout=30_000)
 
     open_tab(page, "Training")
@@ -158,8 +159,12 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     pick(page, "Add layer", "convolution · Conv2d")
     button(page, "Add Conv2d after out").click()
     page.get_by_text("Train is off until the experiment is valid").wait_for(timeout=30_000)
-    node_text = wait_until(lambda: next((t["text"] for traces in chart_traces(page) for t in traces if "Conv2d" in t["text"]), None),
-                           what="the diagram to show the new node")
-    assert "⚠" in node_text, "the problem is not shown on the node"
+    # a model that is not a plain stack opens in the canvas: the new node is drawn there, in red,
+    # with the engine's message on hover
+    new_node = page.frame_locator("iframe[title$='graph_editor']").locator("[data-testid^='nl-node-conv']").first
+    new_node.wait_for(timeout=30_000)
+    expect(new_node).to_have_class(re.compile(r"\bproblem\b"))
+    assert "Conv2d" in new_node.get_attribute("title") and len(new_node.get_attribute("title").splitlines()) > 1, \
+        "the problem's message is not on the node"
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []

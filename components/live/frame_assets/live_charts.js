@@ -187,6 +187,9 @@ window.addEventListener("message", (event) => {
   const args = event.data.args;
   follow(event.data.theme);
   presenting(Boolean(args.present));
+  // no network area: the graph editor beside the frame shows the model
+  document.getElementById("layout").classList.toggle("single", args.network === false);
+  document.getElementById("network").hidden = args.network === false;
   pageState = args.state || "";
   // Streamlit sends a page run's arguments again (a resize, a theme): charts the feed has sent
   // since are newer, so a page run's charts count only with its reading, which is stamped
