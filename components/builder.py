@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from components import inspector, palette, quick_mlp
-from engine import Analysis, mlp
+from engine import Analysis
 from engine.spec import INPUT_ID
 
 EDITOR_OPEN = "builder_edit_open"
@@ -19,13 +19,7 @@ def show(model: dict[str, Any], analysis: Analysis, version: str) -> dict[str, A
     ids = [INPUT_ID, *[n.get("id") for n in model.get("nodes", []) if isinstance(n, dict) and n.get("id")]]
     if st.session_state.get("builder_selected") not in ids:
         st.session_state.builder_selected = model.get("output") if model.get("output") in ids else ids[-1]
-    plain = mlp.read_stack(model) is not None
-    if st.session_state.get("builder_plain") != plain:
-        # Quick MLP edits plain stacks, so the editor starts folded for them; any other model
-        # opens it (and it stays as the user leaves it)
-        st.session_state.builder_plain = plain
-        if not plain or EDITOR_OPEN not in st.session_state:
-            st.session_state[EDITOR_OPEN] = not plain
+    st.session_state.setdefault(EDITOR_OPEN, False)  # the canvas above is the editor; these forms wait to be asked for
     with st.expander("Quick MLP: layers and neurons", expanded=True):
         edited = quick_mlp.show(model, version)
         if edited is not None:

@@ -4,10 +4,13 @@ milliseconds on every rerun, and a page rerun is what a person waits for. Owns t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 import streamlit as st
+
+from engine import Analysis, analyze
 
 T = TypeVar("T")
 
@@ -21,3 +24,9 @@ def remembered(name: str, inputs: Hashable, build: Callable[[], T]) -> T:
     value = build()
     st.session_state[key] = (inputs, value)
     return value
+
+
+def analysis_of(model: object) -> Analysis:
+    """The engine's analysis of `model`, made again only when the model changes (the page and the
+    canvas, rerun alone, ask for the same one)."""
+    return remembered("analysis", json.dumps(model, sort_keys=True, default=repr), lambda: analyze(model))

@@ -8,11 +8,14 @@ from typing import Any
 
 import streamlit as st
 
-from components import graph_editor, workspace
-from engine import Analysis, mlp
+from components import fragments, graph_editor, workspace
+from components.memo import analysis_of
+from engine import mlp
 
 OPEN = "model_canvas_open"
 HEIGHT_PX = 580  # beside the output and the loss curve, within a 900 px tall window
+PART = "model_canvas"
+PART = "model_canvas"
 
 
 def wanted(model: Any) -> bool:
@@ -39,11 +42,32 @@ def _flip() -> None:
     st.session_state[OPEN] = not st.session_state.get(OPEN)
 
 
-def show(model: dict[str, Any], analysis: Analysis) -> dict[str, Any] | None:
-    """The canvas; returns the edited model, or None. Undo and redo from the canvas act on the
-    whole experiment, as the title bar's buttons do."""
-    edited, action = graph_editor.show(model, analysis, height=HEIGHT_PX)
-    if action is not None:
+def take_edit() -> str | None:
+    """Apply the canvas's newest event to the experiment before anything is drawn, so that the parts
+    of the page drawn in this run show it. Returns "edited" when the experiment changed, "sync" when
+    the canvas asks the page to show what it has drawn, else None."""
+    raw = workspace.current()
+    model = raw.get("model") if isinstance(raw.get("model"), dict) else {}
+    edited, action = graph_editor.pending(model)
+    if action in ("undo", "redo"):
         (workspace.undo if action == "undo" else workspace.redo)()
+        return "edited"
+    if action == "sync":
+        return "sync"
+    return "edited" if edited is not None and workspace.commit({**raw, "model": edited}) else None
+
+
+@fragments.part(PART)
+def show() -> None:
+    """The canvas, a part of the page that its events rerun alone: an edit is drawn on the canvas
+    first, and the canvas then asks for the whole page ("sync"), which shows it everywhere else
+    (the live view's untrained model, the link, undo). A rerun of the page at once would hold the
+    canvas's new picture back until the whole page had run: Streamlit drops what a run had not
+    sent yet when the next one starts. Reads the experiment from the workspace, as a part rerun
+    alone must."""
+    taken = take_edit()
+    if taken == "sync":
         st.rerun()
-    return edited
+    model = workspace.current().get("model")
+    graph_editor.show(model if isinstance(model, dict) else {}, analysis_of(model), height=HEIGHT_PX,
+                      follow=st.session_state.get("canvas_seen") if taken == "edited" else None)

@@ -4,7 +4,6 @@ live, on the right; the secondary parts in tabs below. Wiring only: every panel 
 with its own session keys."""
 
 import functools
-import json
 
 import streamlit as st
 
@@ -27,8 +26,7 @@ from components import (
 )
 from components.guard import guard
 from components.live import feed
-from components.memo import remembered
-from engine import analyze
+from components.memo import analysis_of
 from engine.share import encode
 from engine.training.config import FIELDS
 
@@ -44,12 +42,12 @@ def show() -> None:
     fragments.page_run()
     hidden, present = classroom.hidden(), classroom.presenting()
     layout.style(present)
+    model_canvas.take_edit()
     raw = workspace.current()
     header = st.container()  # drawn last, so Undo and the title follow a change made below
     for problem in link_problems:
         st.error(f"The link could not be opened ({problem}); showing the default experiment instead.")
-    analysis = remembered("analysis", json.dumps(raw.get("model"), sort_keys=True, default=repr),
-                          lambda: analyze(raw.get("model")))
+    analysis = analysis_of(raw.get("model"))
     experiment, problems = workspace.check(raw)
     controls, settings = st.columns([1.9, 5.1] if not present else [2.2, 4.8], vertical_alignment="bottom")
     show_data = "data" not in hidden and not present
@@ -77,7 +75,7 @@ def show() -> None:
                                                            last=lambda: model_canvas.switch(raw.get("model")))))
     if canvas:
         with canvas_cell, guard("graph editor"):
-            _commit(_with("model", raw, model_canvas.show(raw.get("model") or {}, analysis)))
+            model_canvas.show()
     if data_column is not None:
         with data_column, guard("data"):
             _commit(_with("data", raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),

@@ -179,6 +179,16 @@ def test_a_branched_model_opens_in_the_canvas_and_its_events_edit_the_experiment
     assert "dropout1" in [n["id"] for n in canvas(app)["nodes"]]
 
 
+def test_an_edit_read_in_a_whole_page_run_asks_no_sync_and_a_sync_changes_nothing():
+    app = open_page(RESIDUAL)
+    send(app, {"op": "insert", "type": "Dropout", "edge": ["stem_act", "b1_fc"]}, 1)
+    assert canvas(app)["follow"] is None  # the page's run showed the edit everywhere already
+    before = (app.session_state["workspace_current"], len(app.session_state["workspace_undo"]))
+    send(app, {"op": "sync"}, 2)  # what the canvas sends after an edit drawn in a run of its own part
+    assert (app.session_state["workspace_current"], len(app.session_state["workspace_undo"])) == before
+    assert "dropout1" in [n["id"] for n in canvas(app)["nodes"]]
+
+
 def test_moving_nodes_keeps_the_run_and_the_link_holds_the_layout():
     app = open_page(RESIDUAL)
     send(app, {"op": "move", "positions": {"stem": [400, 120]}}, 1)

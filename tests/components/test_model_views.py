@@ -478,14 +478,14 @@ def with_editor(app):
     return app.run()
 
 
-def test_the_layer_editor_is_folded_for_plain_stacks_and_open_for_other_models():
+def test_the_layer_forms_stay_folded_until_asked_for_the_canvas_is_the_editor():
+    for model in (MLP["model"], CNN):
+        app = start(builder_page, model)
+        assert not [w for w in app.selectbox if (w.key or "").startswith(("palette_", "builder_pick"))]
     app = start(builder_page, MLP["model"])
-    assert app.button(key="mlp_v_plus_0")  # Quick MLP edits a plain stack...
-    assert not [w for w in app.selectbox if (w.key or "").startswith(("palette_", "builder_pick"))]  # ...editor folded
+    assert app.button(key="mlp_v_plus_0")  # Quick MLP edits a plain stack
     with_editor(app)
     assert app.selectbox(key="palette_type_v").value and app.selectbox(key="builder_pick_v").value == "out"
-    app = start(builder_page, CNN)
-    assert app.selectbox(key="palette_type_v") and app.selectbox(key="builder_pick_v")
 
 
 def test_the_builder_selects_the_output_first_then_what_the_user_picks():

@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Editor } from "./Editor";
-import { announceReady, onRender, setFrameHeight } from "./protocol";
+import { announceReady, onRender, sendEvent, setFrameHeight } from "./protocol";
 import type { Render } from "./protocol";
 import { applyTheme, isDark } from "./theme";
 import type { Args } from "./types";
@@ -20,6 +20,7 @@ function complete(args: Partial<Args>): Args {
     notice: args.notice ?? null,
     height: args.height ?? DEFAULT_HEIGHT,
     selected: args.selected ?? null,
+    follow: args.follow ?? null,
   };
 }
 
@@ -39,6 +40,12 @@ export function App() {
   useEffect(() => {
     if (height) setFrameHeight(height);
   }, [height]);
+
+  // Python draws an edit here first, then the whole page when asked: ask once the edit is drawn.
+  const follow = render?.args.follow ?? null;
+  useEffect(() => {
+    if (follow !== null) sendEvent({ op: "sync" });
+  }, [follow]);
 
   if (!render) return null;
   return (

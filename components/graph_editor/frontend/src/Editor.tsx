@@ -2,7 +2,7 @@
 // event and the canvas redraws from the next args; only positions and the selection are kept here.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Background, BackgroundVariant, Controls, ReactFlow, applyEdgeChanges, applyNodeChanges, useReactFlow } from "@xyflow/react";
-import type { Connection, EdgeChange, NodeChange, OnNodeDrag } from "@xyflow/react";
+import type { Connection, EdgeChange, NodeChange, OnNodeDrag, Viewport } from "@xyflow/react";
 import { LayerNode } from "./LayerNode";
 import type { LayerFlowNode } from "./LayerNode";
 import { ShapeEdge } from "./ShapeEdge";
@@ -10,13 +10,14 @@ import type { ShapeFlowEdge } from "./ShapeEdge";
 import { Palette } from "./Palette";
 import { Inspector } from "./Inspector";
 import { Notice } from "./Notice";
-import { computeLayout, fallbackLayout, structureKey } from "./layout";
+import { computeLayout, fallbackLayout, interimLayout, structureKey } from "./layout";
 import type { Layout } from "./layout";
-import { buildEdges, buildNodes } from "./build";
+import { buildEdges, buildNodes, nodePosition } from "./build";
 import type { Positions } from "./build";
 import { useShortcuts } from "./keyboard";
 import { usePaletteDrop } from "./usePaletteDrop";
 import { useNarrow } from "./useNarrow";
+import { FIT, openingViewport } from "./openingView";
 import { copyOf, readCopy, storeCopy } from "./clipboard";
 import { sendEvent } from "./protocol";
 import type { Args, EditEvent, XY } from "./types";
@@ -24,7 +25,6 @@ import { INPUT_ID } from "./types";
 
 const nodeTypes = { layer: LayerNode };
 const edgeTypes = { shape: ShapeEdge };
-const FIT = { padding: 0.1, maxZoom: 1.1 };
 const MOVE_DEBOUNCE_MS = 300;
 const MULTI_SELECT_KEYS = ["Shift", "Meta", "Control"]; // Shift-click adds to the selection too, as in most editors
 // Edits after which new ids are the user's new nodes (selected) and the viewport stays put.
@@ -65,6 +65,19 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
   const lastSelectedArg = useRef<string | null | undefined>(undefined);
   const fitWhenLayoutLeaves = useRef<string | null>(null); // Auto layout: fit once Python's reset arrives
 
+  // The first viewport is set once React Flow has started (it mounts with the first nodes).
+  const flowReady = useRef(false);
+  const pendingViewport = useRef<Viewport | null>(null);
+  const showViewport = (viewport: Viewport) => {
+    if (flowReady.current) void flow.setViewport(viewport);
+    else pendingViewport.current = viewport;
+  };
+  const onFlowInit = () => {
+    flowReady.current = true;
+    if (pendingViewport.current) void flow.setViewport(pendingViewport.current);
+    pendingViewport.current = null;
+  };
+
   const emit = useCallback((event: EditEvent) => {
     if (EDITING.includes(event.op)) lastEdit.current = { op: event.op, at: Date.now() };
     sendEvent(event);
@@ -83,7 +96,8 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
 
   // Args, layout or local moves changed: rebuild what React Flow draws.
   useEffect(() => {
-    if (!layout || layout.key !== key) return;
+    if (!layout) return;
+    const fresh = layout.key === key;
     const ids = new Set(args.nodes.map((n) => n.id));
     const before = shownIds.current;
     const changedSet = !before || before.size !== ids.size || [...ids].some((id) => !before.has(id));
@@ -96,6 +110,7 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
       const mostlyKept = before !== null && shared >= Math.max(before.size, ids.size) / 2;
       if (edit && CREATING.includes(edit.op) && added.length > 0) select = new Set(added);
       fit = !edit || !mostlyKept; // a load (another model), not an edit of ours
+      if (fit && !fresh) return; // a load waits for its own layout; an edit is drawn at once
       lastEdit.current = null;
       shownIds.current = ids;
     }
@@ -103,11 +118,16 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
       lastSelectedArg.current = args.selected;
       if (args.selected && ids.has(args.selected)) select = new Set([args.selected]);
     }
-    setNodes(buildNodes(args, layout, movedHere, nodesRef.current, select));
-    setEdges(buildEdges(args, layout, movedHere, select ? [] : edgesRef.current));
+    const drawn = fresh ? layout : interimLayout(layout, args, key);
+    setNodes(buildNodes(args, drawn, movedHere, nodesRef.current, select));
+    setEdges(buildEdges(args, drawn, movedHere, select ? [] : edgesRef.current));
     const relaidOut = fitWhenLayoutLeaves.current !== null && fitWhenLayoutLeaves.current !== layoutJson;
     if (relaidOut) fitWhenLayoutLeaves.current = null;
-    if (fit || relaidOut) void flow.fitView(FIT); // queued by React Flow until the new nodes are measured
+    const pane = drop.wrapper.current?.getBoundingClientRect();
+    if (fit && pane && pane.width > 0 && pane.height > 0) {
+      const shown = args.nodes.map((n) => nodePosition(n.id, args, drawn, movedHere));
+      showViewport(openingViewport(shown, pane));
+    } else if (fit || relaidOut) void flow.fitView(FIT); // queued by React Flow until the nodes are measured
   }, [args, layout, moved]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const onNodesChange = useCallback((changes: NodeChange<LayerFlowNode>[]) => {
@@ -255,10 +275,10 @@ export function Editor({ args, dark }: { args: Args; dark: boolean }) {
             multiSelectionKeyCode={MULTI_SELECT_KEYS}
             disableKeyboardA11y
             colorMode={dark ? "dark" : "light"}
+            onInit={onFlowInit}
+            onlyRenderVisibleElements // a 500-node model draws only what is in view
             minZoom={0.15}
             maxZoom={2}
-            fitView
-            fitViewOptions={FIT}
           >
             <Background variant={BackgroundVariant.Dots} gap={18} size={1.2} />
             <Controls showInteractive={false} fitViewOptions={FIT} />

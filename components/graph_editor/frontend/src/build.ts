@@ -4,8 +4,25 @@ import type { LayerFlowNode } from "./LayerNode";
 import type { ShapeFlowEdge } from "./ShapeEdge";
 import type { Layout, Point } from "./layout";
 import { edgeId } from "./layout";
-import type { Args } from "./types";
-import { INPUT_ID } from "./types";
+import { Position } from "@xyflow/react";
+import type { NodeHandle } from "@xyflow/react";
+import type { Args, NodeInfo } from "./types";
+import { INPUT_ID, NODE_HEIGHT, NODE_WIDTH } from "./types";
+
+// Where LayerNode draws its ports (styles.css: 10 px dots, a 30 x 8 bar for a merge's input). Given
+// up front with the node's size, they let the canvas draw only the nodes in view (a 500-node model
+// would otherwise be drawn whole once, to be measured); drawn nodes are measured as usual.
+function ports(info: NodeInfo): NodeHandle[] {
+  const input = info.merge ? { width: 30, height: 8 } : { width: 10, height: 10 };
+  const output = { width: 10, height: 10 };
+  const handles: NodeHandle[] = [
+    { type: "source", position: Position.Bottom, x: (NODE_WIDTH - output.width) / 2, y: NODE_HEIGHT - output.height / 2, ...output },
+  ];
+  if (info.id !== INPUT_ID) {
+    handles.push({ type: "target", position: Position.Top, x: (NODE_WIDTH - input.width) / 2, y: -input.height / 2, ...input });
+  }
+  return handles;
+}
 
 export type Positions = Record<string, Point>;
 
@@ -28,6 +45,9 @@ export function buildNodes(args: Args, layout: Layout, moved: Positions, previou
       selected: select ? select.has(info.id) : (old?.selected ?? false),
       dragging: old?.dragging,
       measured: old?.measured, // keeps React Flow from measuring every node again after each render
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
+      handles: old?.measured ? undefined : ports(info),
       deletable: info.id !== INPUT_ID,
     };
   });

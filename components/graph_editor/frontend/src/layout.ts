@@ -1,8 +1,21 @@
-// Automatic layout with ELK's layered algorithm, run on the main thread (small graphs; no worker to ship).
+// Automatic layout with ELK's layered algorithm. Small graphs are laid out on the page's thread (tens
+// of ms, and no worker to start before the first picture); from BIG_GRAPH nodes in a web worker,
+// started on first need: 500 nodes take half a second, which on the page's thread would freeze the
+// canvas, the page and its charts.
 import ELK from "elkjs/lib/elk.bundled.js";
 import type { ElkNode } from "elkjs/lib/elk-api";
-import type { EdgeInfo, NodeInfo } from "./types";
+import ElkWorker from "elkjs/lib/elk-worker.min.js?worker";
+import type { Args, EdgeInfo, NodeInfo } from "./types";
 import { NODE_HEIGHT, NODE_WIDTH } from "./types";
+
+const BIG_GRAPH = 120;
+let onPage: InstanceType<typeof ELK> | null = null;
+let inWorker: InstanceType<typeof ELK> | null = null;
+
+function elkFor(nodes: number): InstanceType<typeof ELK> {
+  if (nodes < BIG_GRAPH) return (onPage ??= new ELK());
+  return (inWorker ??= new ELK({ workerUrl: "", workerFactory: () => new ElkWorker() }));
+}
 
 export type Point = { x: number; y: number };
 
@@ -11,8 +24,6 @@ export type Layout = {
   positions: Record<string, Point>;
   routes: Record<string, Point[]>; // by edge id: start, bend points, end
 };
-
-const elk = new ELK();
 
 export function edgeId(source: string, target: string): string {
   return `${source}->${target}`;
@@ -60,7 +71,7 @@ export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promi
       targets: [`${e.target}::in`],
     })),
   };
-  const laid = await elk.layout(graph);
+  const laid = await elkFor(nodes.length).layout(graph);
   const positions: Record<string, Point> = {};
   for (const child of laid.children ?? []) positions[child.id] = { x: child.x ?? 0, y: child.y ?? 0 };
   const routes: Record<string, Point[]> = {};
@@ -69,6 +80,20 @@ export async function computeLayout(nodes: NodeInfo[], edges: EdgeInfo[]): Promi
     if (section) routes[edge.id] = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
   }
   return { key: structureKey(nodes, edges), positions, routes };
+}
+
+// Until ELK answers for an edited structure (tens of ms at 50 nodes, more at 500), the edit is drawn
+// on the layout before it: the nodes that were there stay, a new one sits just below what feeds it,
+// and new wires take a plain path. ELK's answer then moves everything into place.
+export function interimLayout(previous: Layout, args: Args, key: string): Layout {
+  const positions = { ...previous.positions };
+  for (const node of args.nodes) {
+    if (node.id in positions) continue;
+    const feeder = args.edges.find((e) => e.target === node.id && e.source in positions);
+    const above = feeder ? positions[feeder.source] : { x: 0, y: 0 };
+    positions[node.id] = { x: above.x + NODE_WIDTH / 4, y: above.y + (NODE_HEIGHT + LAYER_GAP) / 2 };
+  }
+  return { key, positions, routes: previous.routes };
 }
 
 // If ELK ever fails, a plain column in file order still shows the whole graph (edges drawn without routes).

@@ -45,6 +45,7 @@ export type Args = {
   notice: Notice | null;
   height: number;
   selected: string | null;
+  follow: number | null; // an edit the page has yet to show: answered with "sync" once drawn
 };
 
 export type Theme = {
@@ -71,7 +72,8 @@ export type EditEvent =
   | { op: "paste"; nodes: CopiedNode[]; positions: Record<string, XY> }
   | { op: "layout" }
   | { op: "undo" }
-  | { op: "redo" };
+  | { op: "redo" }
+  | { op: "sync" };
 
 export const INPUT_ID = "input";
 export const INPUT_TYPE = "Input";
