@@ -44,7 +44,7 @@ def chain(nodes: int) -> dict:
     layers = [{"id": f"fc{i}", "type": "Linear", "params": {"out_features": 8}} if i % 2 == 0 else
               {"id": f"act{i}", "type": "ReLU"} for i in range(nodes - 1)]
     # a skip into an Add, so that the connect benchmark has a port that takes one more wire
-    layers[6] = {"id": "add6", "type": "Add", "inputs": ["act5", "act3"]}
+    layers[4] = {"id": "add4", "type": "Add", "inputs": ["act3", "act1"]}
     layers.append({"id": "out", "type": "Linear", "params": {"out_features": 1}})
     raw["model"] = {"input": raw["model"]["input"], "nodes": layers, "output": "out"}
     raw["title"], raw["description"] = f"{nodes}-node chain", ""
@@ -98,10 +98,10 @@ def edit_times(page, repeats: int) -> dict[str, list[float]]:
         page.keyboard.press("Control+z")
         editor(page).get_by_test_id("nl-node-dropout1").wait_for(state="detached", timeout=30_000)
 
-        drag(page, editor(page).get_by_test_id("nl-port-out-fc2"), editor(page).get_by_test_id("nl-port-in-add6"))
-        times["connect"].append(timed(page, page.mouse.up, editor(page).get_by_test_id("nl-edge-fc2-add6")))
+        drag(page, editor(page).get_by_test_id("nl-port-out-fc2"), editor(page).get_by_test_id("nl-port-in-add4"))
+        times["connect"].append(timed(page, page.mouse.up, editor(page).get_by_test_id("nl-edge-fc2-add4")))
         page.keyboard.press("Control+z")
-        editor(page).get_by_test_id("nl-edge-fc2-add6").wait_for(state="detached", timeout=30_000)
+        editor(page).get_by_test_id("nl-edge-fc2-add4").wait_for(state="detached", timeout=30_000)
 
         editor(page).get_by_test_id("nl-node-act5").click()
         start = time.perf_counter()
