@@ -21,6 +21,7 @@ bench: $(VENV)/.test-installed browser
 	$(PY) -m benchmarks.training_stream
 	$(PY) -m benchmarks.page
 	$(PY) -m benchmarks.editor
+	$(PY) -m benchmarks.runs
 
 $(VENV)/.created:
 	$(PYTHON) -m venv $(VENV)

@@ -13,6 +13,7 @@ import sys
 
 from engine.errors import Problem, SpecError
 from engine.experiment import load_experiment
+from engine.runs import commands as runs_commands
 from engine.summary import summary_dict, summary_table
 from engine.training.config import FIELDS as TRAINING_FIELDS
 from engine.training.config import check_training
@@ -55,7 +56,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from engine.training.trainer import DIVERGED, FAILED, Trainer
+    from engine.training.trainer import DIVERGED, FAILED, FINISHED, STOPPED, Trainer
 
     problems = epochs_problems(args.epochs)
     try:
@@ -78,7 +79,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         from engine.training.tensorboard import TensorBoardLog
 
         log = TensorBoardLog(args.tensorboard)
-    trainer = Trainer(experiment, device=args.device, on_epoch=log)
+    recorder: list = []  # the run's recorder, once the trainer knows its device
+    trainer = Trainer(experiment, device=args.device, on_epoch=lambda s, m: [f(s, m) for f in (log, *recorder) if f])
+    if (started := _record(experiment, trainer.session.device.type)) is not None:
+        recorder.append(started)
+        print(f"run {started.run_id}", file=sys.stderr)
     bar = ProgressBar(experiment.training["epochs"])
     trainer.start()
     try:
@@ -86,6 +91,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.update(trainer.snapshot(visuals=False))
     except KeyboardInterrupt:
         trainer.stop()
+        trainer.wait(5)
+        for run in recorder:
+            run.finish("stopped", "interrupted", weights=trainer.weights())
         print("\ninterrupted", file=sys.stderr)
         return 130
     finally:
@@ -93,6 +101,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             log.close()
     final = trainer.snapshot(visuals=False)
     bar.update(final, final=True)
+    for run in recorder:
+        status = {FINISHED: "finished", STOPPED: "stopped"}.get(final.state, "failed")
+        run.finish(status, final.message or None, {"epochs": final.epoch, "seconds": round(final.seconds, 3),
+                                                   **final.metrics}, weights=trainer.weights())
     if args.save:
         save_run(args.save, experiment, trainer.session.model, trainer.history())
     if final.state in (DIVERGED, FAILED):
@@ -107,9 +119,24 @@ def cmd_train(args: argparse.Namespace) -> int:
             "test_accuracy": m.get("test_accuracy"),
             "seconds": round(final.seconds, 3),
             "device": trainer.session.device.type,
+            "run_id": recorder[0].run_id if recorder else None,
         }
         print(json.dumps({k: finite_or_none(v) for k, v in line.items()}, allow_nan=False))
     return 1 if final.state in (DIVERGED, FAILED) else 0
+
+
+def _record(experiment, device: str):
+    """A recorder for this run in the run store, or None when the store is off or cannot be opened
+    (said once on stderr: training goes on without it)."""
+    from engine.runs import Recorder, RunStore, StoreError, recording_enabled
+
+    if not recording_enabled():
+        return None
+    try:
+        return Recorder(RunStore(), experiment.to_dict(), device)
+    except StoreError as err:
+        print(f"{err}; this run is not recorded", file=sys.stderr)
+        return None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -143,6 +170,7 @@ def make_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="file to write")
     export.add_argument("--weights", metavar="W", help="a safetensors state dict (as train --save writes it)")
     export.set_defaults(run=cmd_export)
+    runs_commands.add_parser(commands)
     return parser
 
 

@@ -9,6 +9,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(autouse=True)
+def run_store_home(tmp_path_factory, monkeypatch) -> Path:
+    """Every test records its runs in a run store of its own, never in the checkout's ./runs."""
+    folder = tmp_path_factory.mktemp("neuroloom-home")
+    monkeypatch.setenv("NEUROLOOM_HOME", str(folder))
+    return folder
+
 MLP = {
     "format": "neuroloom/1",
     "title": "MLP",

@@ -102,7 +102,8 @@ def test_train_json_last_line_matches_contract(write):
     result = run("train", write(TRAINABLE), "--epochs", "20", "--json")
     assert result.returncode == 0, result.stderr
     final = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(final) == {"epochs", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "seconds", "device"}
+    assert set(final) == {"epochs", "train_loss", "test_loss", "train_accuracy", "test_accuracy", "seconds", "device",
+                          "run_id"}  # CONTRACT.md section 2: the run store adds the run's id
     assert final["epochs"] == 20 and final["device"] == "cpu"
     assert 0.9 <= final["test_accuracy"] <= 1
     assert "epoch 20/20" in result.stderr and "epochs/s" in result.stderr

@@ -1,0 +1,74 @@
+"""Recording a run while it trains: the trainer's per-epoch callback buffers each epoch and writes
+at most once a second (so recording costs the trainer almost nothing, and a killed worker loses at
+most the last second); weights go beside the database as safetensors. A store that fails says so
+once on stderr and is left alone: it never stops training."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+from engine.runs.store import RunStore, StoreError
+
+FLUSH_EVERY_S = 1.0
+WEIGHTS = "weights"
+
+
+def recording_enabled() -> bool:
+    """`NEUROLOOM_RUNS=off` turns the store off (a public demo keeps nothing)."""
+    return os.environ.get("NEUROLOOM_RUNS", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+class Recorder:
+    def __init__(self, store: RunStore, experiment: dict, device: str, owner: str | None = None):
+        self.store = store
+        self.run_id = store.start(experiment, device, owner)
+        self._pending: list[dict] = []
+        self._last_flush = time.monotonic()
+        self._started = time.perf_counter()
+        self._failed = False
+
+    def __call__(self, session, metrics: dict) -> None:
+        """The trainer's `on_epoch`: called in the training thread after each epoch."""
+        self._pending.append({"epoch": session.epoch, "lr": session.lr,
+                              "seconds": round(time.perf_counter() - self._started, 4), **metrics})
+        if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        entries, self._pending = self._pending, []
+        self._last_flush = time.monotonic()
+        self._guard(lambda: self.store.add_epochs(self.run_id, entries))
+
+    def save_weights(self, state: dict) -> str | None:
+        """Write the weights as `weights/<run id>.safetensors`; returns that path, relative to the store."""
+        relative = Path(WEIGHTS) / f"{self.run_id}.safetensors"
+        target = self.store.folder / relative
+        partial = target.with_suffix(".partial")
+
+        def write() -> None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_file({k: v.detach().cpu().contiguous() for k, v in state.items()}, str(partial))
+            partial.replace(target)  # a reader never sees half a file
+
+        return str(relative) if self._guard(write) else None
+
+    def finish(self, status: str, reason: str | None = None, final: dict | None = None,
+               weights: dict | None = None) -> None:
+        self.flush()
+        path = self.save_weights(weights) if weights is not None else None
+        self._guard(lambda: self.store.finish(self.run_id, status, reason, final, path))
+
+    def _guard(self, action) -> bool:
+        try:
+            action()
+            return True
+        except (StoreError, OSError) as err:
+            if not self._failed:
+                print(f"run {self.run_id} is not fully recorded: {err}", file=sys.stderr)
+            self._failed = True
+            return False
