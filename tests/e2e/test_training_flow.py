@@ -161,8 +161,15 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     page.get_by_text("Train is off until the experiment is valid").wait_for(timeout=30_000)
     # a model that is not a plain stack opens in the canvas: the new node is drawn there, in red,
     # with the engine's message on hover
-    new_node = page.frame_locator("iframe[title$='graph_editor']").locator("[data-testid^='nl-node-conv']").first
-    new_node.wait_for(timeout=30_000)
+    canvas = page.frame_locator("iframe[title$='graph_editor']")
+    new_node = canvas.locator("[data-testid^='nl-node-conv']").first
+
+    def fitted_in_view() -> bool:  # a long model opens on its top: Fit shows the whole, once it is laid out
+        canvas.get_by_role("button", name="Fit", exact=True).click()
+        page.wait_for_timeout(500)
+        return new_node.count() > 0
+
+    wait_until(fitted_in_view, what="the new node on the canvas")
     expect(new_node).to_have_class(re.compile(r"\bproblem\b"))
     assert "Conv2d" in new_node.get_attribute("title") and len(new_node.get_attribute("title").splitlines()) > 1, \
         "the problem's message is not on the node"

@@ -11,7 +11,7 @@ import { INPUT_ID, NODE_HEIGHT, NODE_WIDTH } from "./types";
 
 // Where LayerNode draws its ports (styles.css: 10 px dots, a 30 x 8 bar for a merge's input). Given
 // up front with the node's size, they let the canvas draw only the nodes in view (a 500-node model
-// would otherwise be drawn whole once, to be measured); drawn nodes are measured as usual.
+// would otherwise be drawn whole once, to be measured).
 function ports(info: NodeInfo): NodeHandle[] {
   const input = info.merge ? { width: 30, height: 8 } : { width: 10, height: 10 };
   const output = { width: 10, height: 10 };
@@ -44,9 +44,10 @@ export function buildNodes(args: Args, layout: Layout, moved: Positions, previou
       data: { info },
       selected: select ? select.has(info.id) : (old?.selected ?? false),
       dragging: old?.dragging,
-      measured: old?.measured, // keeps React Flow from measuring every node again after each render
-      initialWidth: NODE_WIDTH,
-      initialHeight: NODE_HEIGHT,
+      // The size drawn (styles.css) until React Flow measures the node, and its own measure after,
+      // so it does not measure every node again after each render. Known up front, the canvas
+      // counts as ready (Fit works) though out-of-view nodes are never drawn.
+      measured: old?.measured ?? { width: NODE_WIDTH, height: NODE_HEIGHT },
       handles: old?.measured ? undefined : ports(info),
       deletable: info.id !== INPUT_ID,
     };
