@@ -20,6 +20,7 @@ from components import (
     model_summary,
     quick_mlp,
     run_panel,
+    runs_panel,
     share_panel,
     training_panel,
     workspace,
@@ -65,6 +66,8 @@ def show() -> None:
     with guard("training run"):  # first: Train or Pause shows before the rest is drawn again
         run_panel.show(experiment, [str(p) for p in problems], raw, controls, live_area, present=present,
                        network=not canvas)
+    if runs_panel.REOPEN in st.session_state:
+        runs_panel.load_reopened(run_panel.current(raw))
     with settings, guard("settings"):
         if "training" not in hidden or present:
             _commit(control_bar.show(raw, workspace.widget_key("experiment", raw), LIVE_RATE, present=present))
@@ -122,10 +125,13 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
     if "Run" in tabs:
         with tabs["Run"], guard("run details"):
             run_panel.details()
+    if "Runs" in tabs:
+        with tabs["Runs"], guard("runs"):
+            _commit(runs_panel.show())
 
 
 PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("Summary", "summary"),
-          ("Export", "export"), ("Experiment file", "share"), ("Run", None))
+          ("Export", "export"), ("Experiment file", "share"), ("Run", None), ("Runs", None))
 
 
 def _with(section: str, raw: dict, edited: dict | None) -> dict | None:

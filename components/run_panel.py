@@ -13,10 +13,12 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments, graph_view, workspace
+from components import fragments, graph_view, owner, workspace
 from components.live import feed, reading, view
 from components.live.timing import UNFED_POLL_S
 from engine import Experiment
+from engine.runs import home as run_store_home
+from engine.runs import recording_enabled
 from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import DIVERGED, FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, WAITING
@@ -121,7 +123,9 @@ def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     """A trainer in its own process: training and this page never wait on each other."""
     log = RUNS / time.strftime("%Y%m%d-%H%M%S") if TENSORBOARD and st.session_state.get("run_tensorboard") else None
     # its process starts on the first Train, under the server's limits on epochs, time and memory
-    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS)
+    # into the run store, as this browser's
+    record = {"owner": owner.current(), "home": str(run_store_home())} if recording_enabled() else None
+    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS, record=record)
 
 
 def follow_rate(raw: dict[str, Any]) -> None:

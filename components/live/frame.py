@@ -47,14 +47,14 @@ def figure_json(figure: go.Figure) -> dict[str, Any]:
 
 
 def show(charts: list[Chart], key: str, reading: dict[str, Any] | None = None, feed: str | None = None,
-         state: str = "", present: bool = False, network: bool = True) -> Any:
+         state: str = "", present: bool = False, network: bool = True, owner: str | None = None) -> Any:
     """Draw `reading` (the run's numbers and curve, see `reading`) and `charts` in the frame `key`.
     The frame redraws a chart only when its version is new to it. It reads newer readings and
     charts from `feed` (the live feed's path) between the page's runs, and sets its value when
     the run's state is no longer `state` (the page's controls are then out of date). Without
     `network` the output takes the frame's whole width (the graph editor shows the network beside
-    it). Returns the frame's value."""
+    it). `owner`, the browser's run-store id, is kept in a cookie by the frame. Returns the frame's value."""
     shown = [{"name": c.name, "version": c.version, "caption": c.caption, "options": c.options, "place": c.place,
               "figure": c.figure} for c in charts]
-    return _frame(charts=shown, reading=reading, feed=feed, state=state, present=present, network=network, key=key,
-                  default=None)
+    return _frame(charts=shown, reading=reading, feed=feed, state=state, present=present, network=network, owner=owner,
+                  key=key, default=None)

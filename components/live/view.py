@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import owner
 from components.live import diagram as model_diagram
 from components.live import frame, gradients, network
 from components.live.figures import boundary, confusion, fixed, forecast, neurons, samples
@@ -87,7 +88,7 @@ def show(snapshot: Snapshot, reading: dict, scene: Scene, key: str, feed: str | 
     again. Returns the frame's value."""
     drawn = charts(snapshot, scene)
     value = frame.show(drawn, key=f"{key}_charts", reading=reading, feed=feed, state=state, present=present,
-                       network=scene.network)
+                       network=scene.network, owner=owner.current())
     st.toggle("gradient size per layer", key="live_show_gradients", help=gradients.CAPTION)
     if scene.gradients and not any(chart.name == "gradients" for chart in drawn):
         st.caption("The gradient sizes appear after the first training step of a model with two or more "

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from engine.errors import Problem, SpecError
+from engine.runs import compare
 from engine.runs.store import RunStore, UnknownRun
 
 _COLUMNS = (("id", 12), ("title", 30), ("dataset", 10), ("status", 9), ("epochs", 7), ("best_test_loss", 15),
@@ -75,10 +76,7 @@ def _show(store: RunStore, args) -> int:
 
 def _compare(store: RunStore, args) -> int:
     runs = [store.get(run_id) for run_id in args.ids]
-    settings = [_flat(run["experiment"]) for run in runs]
-    names = sorted({name for flat in settings for name in flat} - {"title", "description"})
-    differing = {name: [flat.get(name) for flat in settings] for name in names
-                 if len({json.dumps(flat.get(name)) for flat in settings}) > 1}
+    differing = compare.differing([run["experiment"] for run in runs])
     finals = {run["id"]: run["final"] or {} for run in runs}
     if args.json:
         print(json.dumps({"runs": [run["id"] for run in runs], "differing": differing, "final": finals}))
@@ -112,13 +110,6 @@ def _delete(store: RunStore, args) -> int:
     store.delete(args.id)
     print(f"deleted {args.id}", file=sys.stderr)
     return 0
-
-
-def _flat(value, prefix: str = "") -> dict:
-    """Nested settings as dotted names: {"training": {"lr": 0.1}} -> {"training.lr": 0.1}."""
-    if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in _flat(item, f"{prefix}{key}.").items()}
-    return {prefix[:-1]: value}
 
 
 def _cell(value) -> str:

@@ -1,12 +1,14 @@
-"""Recording a run while it trains: the trainer's per-epoch callback buffers each epoch and writes
-at most once a second (so recording costs the trainer almost nothing, and a killed worker loses at
-most the last second); weights go beside the database as safetensors. A store that fails says so
+"""Recording a run while it trains: the trainer's per-epoch callback only buffers each epoch; a
+thread of the recorder's own writes them once a second (so recording costs the trainer almost
+nothing, a locked database never holds it up, and a killed worker loses at most the last second);
+weights go beside the database as safetensors. A store that fails says so
 once on stderr and is left alone: it never stops training."""
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from safetensors.torch import save_file
 from engine.runs.store import RunStore, StoreError
 
 FLUSH_EVERY_S = 1.0
+MAX_UNWRITTEN = 100_000  # epochs kept for a store that refuses them, before the oldest are dropped
 WEIGHTS = "weights"
 
 
@@ -28,21 +31,34 @@ class Recorder:
         self.store = store
         self.run_id = store.start(experiment, device, owner)
         self._pending: list[dict] = []
-        self._last_flush = time.monotonic()
+        self._pending_lock = threading.Lock()
+        self._writing = threading.Lock()  # one write at a time on the store's connection
         self._started = time.perf_counter()
         self._failed = False
+        # Writes happen in a thread of their own: a locked or slow database never holds training up.
+        self._stop = threading.Event()
+        self._writer = threading.Thread(target=self._write_every_second, name=f"run-{self.run_id}-writer", daemon=True)
+        self._writer.start()
 
     def __call__(self, session, metrics: dict) -> None:
         """The trainer's `on_epoch`: called in the training thread after each epoch."""
-        self._pending.append({"epoch": session.epoch, "lr": session.lr,
-                              "seconds": round(time.perf_counter() - self._started, 4), **metrics})
-        if time.monotonic() - self._last_flush >= FLUSH_EVERY_S:
+        entry = {"epoch": session.epoch, "lr": session.lr, "seconds": round(time.perf_counter() - self._started, 4),
+                 **metrics}
+        with self._pending_lock:
+            self._pending.append(entry)
+
+    def _write_every_second(self) -> None:
+        while not self._stop.wait(FLUSH_EVERY_S):
             self.flush()
 
     def flush(self) -> None:
-        entries, self._pending = self._pending, []
-        self._last_flush = time.monotonic()
-        self._guard(lambda: self.store.add_epochs(self.run_id, entries))
+        """Write the epochs not written yet (kept for the next try if the store refuses them)."""
+        with self._writing:
+            with self._pending_lock:
+                entries, self._pending = self._pending, []
+            if entries and not self._guard(lambda: self.store.add_epochs(self.run_id, entries)):
+                with self._pending_lock:
+                    self._pending[:0] = entries[-MAX_UNWRITTEN:]
 
     def save_weights(self, state: dict) -> str | None:
         """Write the weights as `weights/<run id>.safetensors`; returns that path, relative to the store."""
@@ -57,11 +73,25 @@ class Recorder:
 
         return str(relative) if self._guard(write) else None
 
+    def pause(self, weights: dict) -> None:
+        """The run is paused: its epochs and weights so far are written."""
+        self.flush()
+        path = self.save_weights(weights)
+        with self._writing:
+            self._guard(lambda: self.store.mark(self.run_id, "paused", path))
+
+    def resume(self) -> None:
+        with self._writing:
+            self._guard(lambda: self.store.mark(self.run_id, "running"))
+
     def finish(self, status: str, reason: str | None = None, final: dict | None = None,
                weights: dict | None = None) -> None:
+        self._stop.set()
+        self._writer.join()
         self.flush()
         path = self.save_weights(weights) if weights is not None else None
-        self._guard(lambda: self.store.finish(self.run_id, status, reason, final, path))
+        with self._writing:
+            self._guard(lambda: self.store.finish(self.run_id, status, reason, final, path))
 
     def _guard(self, action) -> bool:
         try:

@@ -171,6 +171,12 @@ class RunStore:
                   (status, reason, time.time(), json.dumps(_clean(final)) if final is not None else None,
                    weights, run_id))
 
+    def mark(self, run_id: str, status: str, weights: str | None = None) -> None:
+        """A run goes on with another status (paused, running again), keeping newer weights if given."""
+        if status not in ("running", "paused"):
+            raise ValueError(f"mark is for running or paused, got {status!r}")
+        self._run("UPDATE runs SET status = ?, weights = COALESCE(?, weights) WHERE id = ?", (status, weights, run_id))
+
     def rename(self, run_id: str, name: str) -> None:
         self._must_exist(run_id)
         self._run("UPDATE runs SET name = ? WHERE id = ?", (name, run_id))
@@ -188,16 +194,19 @@ class RunStore:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def list(self, owner: str | None = None, limit: int | None = None) -> list[dict]:
-        """Runs, newest first, without their experiments and histories (for a table)."""
-        sql = f"SELECT {', '.join(_LISTED)} FROM runs"
+    def list(self, owner: str | None = None, limit: int | None = None, experiments: bool = False) -> list[dict]:
+        """Runs, newest first, without their histories (for a table); with their experiments if asked."""
+        sql = f"SELECT {', '.join(_LISTED)}{', experiment' if experiments else ''} FROM runs"
         parameters: list[Any] = []
         if owner is not None:
             sql, parameters = sql + " WHERE owner = ?", [owner]
         sql += " ORDER BY started DESC" + (" LIMIT ?" if limit is not None else "")
         if limit is not None:
             parameters.append(limit)
-        return [_listed(row) for row in self._run(sql, parameters).fetchall()]
+        rows = self._run(sql, parameters).fetchall()
+        if not experiments:
+            return [_listed(row) for row in rows]
+        return [{**_listed(row[:-1]), "experiment": json.loads(row[-1])} for row in rows]
 
     def get(self, run_id: str) -> dict:
         """One run: what `list` gives, its experiment, final metrics and weights (relative path)."""

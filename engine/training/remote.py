@@ -107,8 +107,10 @@ class _TrackedSlots:
 
 
 def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None, seat=None,
-           limits: RunLimits | None = None) -> None:
-    """The worker: one Trainer, answering the parent's commands until told to close or orphaned."""
+           limits: RunLimits | None = None, record: dict | None = None) -> None:
+    """The worker: one Trainer, answering the parent's commands until told to close or orphaned.
+    With `record` ({"owner": ..., "home": folder}), its runs go into that run store (named by the
+    page: a worker forked from the fork server has the server's environment as it was at start)."""
     limits = limits or RunLimits()
     if limits.max_memory_bytes is not None:  # first: everything the run builds counts against it
         with contextlib.suppress(OSError, ValueError):  # no /proc or no RLIMIT_AS (not Linux): no cap
@@ -121,26 +123,33 @@ def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log
     # playground-sized models lose more to thread hand-offs than they gain from parallel kernels.
     torch.set_num_threads(THREADS)
     from engine.experiment import load_experiment
+    from engine.runs.follower import RunFollower
     from engine.training.tensorboard import TensorBoardLog
 
     log = TensorBoardLog(log_dir) if log_dir else None
+    follower = RunFollower(raw, record.get("owner"), record.get("home")) if record is not None else None
+    listeners = [f for f in (log, follower and follower.on_epoch) if f is not None]
     tracked = _TrackedSlots(slots, seat) if slots is not None else None
     try:
-        trainer = Trainer(load_experiment(raw), device=device, slots=tracked, on_epoch=log, limits=limits)
+        trainer = Trainer(load_experiment(raw), device=device, slots=tracked, limits=limits,
+                          on_epoch=(lambda session, metrics: [f(session, metrics) for f in listeners]) if listeners else None)
     except Exception as err:  # the run cannot be built: its first answer says why, then it ends
         _answer_failed(conn, _build_failure(err, limits))
         if log is not None:
             log.close()
         return
     try:
-        _answer(conn, trainer)
+        _answer(conn, trainer, follower)
     finally:
         trainer.close()
+        if follower is not None:
+            follower.look(trainer)
+            follower.end(trainer, "stopped", "the page was closed")
         if log is not None:
             log.close()
 
 
-def _answer(conn, trainer: Trainer) -> None:
+def _answer(conn, trainer: Trainer, follower=None) -> None:
     """Answer commands until told to close or the page is gone; a run out of memory ends here."""
     while True:
         try:
@@ -148,7 +157,11 @@ def _answer(conn, trainer: Trainer) -> None:
         except (EOFError, OSError):
             return  # the page is gone
         try:
+            if follower is not None and name == "reset":
+                follower.end(trainer, "stopped", "reset")  # a Reset starts a new run
             conn.send(("ok", _dispatch(trainer, name, args)))
+            if follower is not None:
+                follower.look(trainer)
         except SpecError as err:
             conn.send(("spec", err.problems))
         except Exception as err:
@@ -195,8 +208,9 @@ class RemoteTrainer:
 
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
                  log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None,
-                 max_workers: int | None = None):
+                 max_workers: int | None = None, record: dict | None = None):
         self.experiment = experiment
+        self._record = record  # {"owner": ..., "home": ...}: the worker records its runs in that run store
         self.limits = limits or RunLimits()
         self.idle_s = IDLE_WORKER_S if idle_s is None else idle_s
         self.max_workers = MAX_WORKERS if max_workers is None else max_workers  # across the server
@@ -254,7 +268,7 @@ class RemoteTrainer:
         self._seat = ctx.Value(ctypes.c_int64, 0, lock=False)  # what the worker has of the slots
         self._process = ctx.Process(target=_serve, name="neuroloom-trainer", daemon=True,
                                     args=(child, self.experiment.to_dict(), device, slots, log_dir, self._seat,
-                                          self.limits))
+                                          self.limits, self._record))
         with _setup, _main_hidden():
             self._process.start()
         child.close()

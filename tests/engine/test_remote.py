@@ -560,3 +560,28 @@ def test_the_server_runs_at_most_so_many_workers_and_says_so(remote_trainer):
     first.close()
     second.start()  # a worker went: the next Train gets one
     assert second._process is not None
+
+
+def test_a_recorded_page_run_pauses_with_weights_and_reset_starts_a_new_run(fork_server, tmp_path):
+    from engine.runs import RunStore
+
+    trainer = RemoteTrainer(make_experiment(100_000, None, NODES), device="cpu",
+                            record={"owner": "0123456789abcdef", "home": str(tmp_path)})
+    try:
+        trainer.start()
+        wait_for(lambda: trainer.snapshot(visuals=False).epoch >= 3, what="three epochs")
+        trainer.pause()
+        wait_for(lambda: trainer.snapshot(visuals=False).state == "paused", what="the pause")
+        trainer.snapshot(visuals=False)  # a command after the pause: the worker looks at its state
+        wait_for(lambda: [r["status"] for r in RunStore(tmp_path).list()] == ["paused"], what="the run marked paused")
+        first = RunStore(tmp_path).get(RunStore(tmp_path).list()[0]["id"])
+        assert first["owner"] == "0123456789abcdef" and first["weights"] and first["epochs"] >= 3
+        assert (tmp_path / first["weights"]).exists()
+        trainer.reset()
+        trainer.start()
+        wait_for(lambda: len(RunStore(tmp_path).list()) == 2, what="a second run after Reset")
+    finally:
+        trainer.close()
+    runs = {r["id"]: r for r in RunStore(tmp_path).list()}
+    assert runs[first["id"]]["status"] == "stopped" and runs[first["id"]]["reason"] == "reset"
+    wait_for(lambda: all(r["status"] == "stopped" for r in RunStore(tmp_path).list()), what="the page's close")

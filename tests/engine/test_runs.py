@@ -194,3 +194,27 @@ def test_an_older_database_is_brought_up_to_date_and_keeps_its_runs(tmp_path):
     store = RunStore(tmp_path)
     assert store.get("old")["title"] == "kept"
     assert store.history(store.start({"title": "new"}, "cpu")) == []
+
+
+def test_a_locked_database_is_said_once_and_its_epochs_are_written_once_it_is_free(tmp_path, monkeypatch, capsys):
+    from engine.runs import store as store_module
+
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
+    store = RunStore(tmp_path)
+    recorder = Recorder(store, {"title": "t"}, "cpu")
+
+    class Session:
+        epoch, lr = 0, 0.1
+
+    blocker = sqlite3.connect(tmp_path / DATABASE, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    for epoch in range(1, 6):
+        Session.epoch = epoch
+        recorder(Session(), {"train_loss": 1.0 / epoch})  # training goes on: the call only buffers
+    recorder.flush()
+    assert "locked" in capsys.readouterr().err
+    blocker.execute("COMMIT")
+    blocker.close()
+    recorder.finish("finished")
+    assert [e["epoch"] for e in RunStore(tmp_path).history(recorder.run_id)] == [1, 2, 3, 4, 5]
+    assert RunStore(tmp_path).get(recorder.run_id)["status"] == "finished"

@@ -182,6 +182,12 @@ function presenting(on) {
   redrawCurve();
 }
 
+// The browser's run-store id, kept for a year so that its runs are listed for it on later visits.
+function keepOwner(owner) {
+  if (!owner || !/^[0-9a-f]{16}$/.test(owner) || document.cookie.includes("neuroloom_owner=")) return;
+  document.cookie = `neuroloom_owner=${owner}; max-age=31536000; path=/; SameSite=Lax`;
+}
+
 window.addEventListener("message", (event) => {
   if (!event.data || event.data.type !== "streamlit:render") return;
   const args = event.data.args;
@@ -191,6 +197,7 @@ window.addEventListener("message", (event) => {
   document.getElementById("layout").classList.toggle("single", args.network === false);
   document.getElementById("network").hidden = args.network === false;
   pageState = args.state || "";
+  keepOwner(args.owner);
   // Streamlit sends a page run's arguments again (a resize, a theme): charts the feed has sent
   // since are newer, so a page run's charts count only with its reading, which is stamped
   const fresh = showReading(args.reading);

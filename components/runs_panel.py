@@ -1,0 +1,148 @@
+"""The Runs tab: this browser's recorded runs (the run store), filterable and sortable; several
+selected are overlaid (loss and accuracy, one colour per run, on epochs or seconds) with the
+settings that differ; one selected can be reopened (its experiment and weights come back, and Train
+goes on from them), renamed, tagged or deleted. Owns the session keys `runs_*`."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from components import owner
+from components.charts import CLASS_COLOURS, TEMPLATE, fixed_margins
+from engine.runs import RunStore, StoreError, UnknownRun, recording_enabled
+from engine.runs.compare import differing
+
+LISTED = 500  # the newest runs of a browser shown in the table
+REOPEN = "runs_reopen_weights"  # a reopened run's weights, loaded once its experiment's trainer exists
+
+
+def show() -> dict[str, Any] | None:
+    """The panel; returns a reopened run's experiment for the page to make current, else None."""
+    if not recording_enabled():
+        st.caption("This server keeps no runs (NEUROLOOM_RUNS=off).")
+        return None
+    try:
+        store = RunStore()
+        runs = store.list(owner=owner.current(), limit=LISTED, experiments=True)
+    except StoreError as err:
+        st.warning(f"{err}. Training goes on; its runs are not kept.")
+        return None
+    if not runs:
+        st.caption("Every run you train is kept here: select several to compare their curves and settings, "
+                   "one to reopen it.")
+        return None
+    query = st.text_input("Filter runs", key="runs_filter", placeholder="title, dataset, optimizer, status or tag")
+    shown = [run for run in runs if _matches(run, query)]
+    picked = st.dataframe(pd.DataFrame([_row(run) for run in shown]), hide_index=True, key="runs_table",
+                          on_select="rerun", selection_mode="multi-row", width="stretch",
+                          column_config={"id": None, "best test acc.": st.column_config.NumberColumn(format="percent"),
+                                         "duration (s)": st.column_config.NumberColumn(format="%.1f")})
+    chosen = [shown[i] for i in picked.selection.rows if i < len(shown)]
+    if not chosen:
+        st.caption("Select runs (the boxes at the left of the table) to compare them.")
+        return None
+    _compare(store, chosen)
+    return _one(store, chosen[0]) if len(chosen) == 1 else None
+
+
+def _matches(run: dict, query: str) -> bool:
+    words = query.lower().split()
+    text = " ".join(str(v) for v in (run["title"], run["name"], run["dataset"], run["status"], *run["tags"],
+                                     (run["experiment"].get("training") or {}).get("optimizer"))).lower()
+    return all(word in text for word in words)
+
+
+def _row(run: dict) -> dict:
+    training = run["experiment"].get("training") or {}
+    nodes = (run["experiment"].get("model") or {}).get("nodes") or []
+    ended = run["ended"] or time.time()
+    return {"id": run["id"], "title": run["name"] or run["title"], "dataset": run["dataset"], "layers": len(nodes),
+            "optimizer": training.get("optimizer"), "learning rate": training.get("lr"),
+            "best test loss": run["best_test_loss"], "best test acc.": run["best_test_accuracy"],
+            "epochs": run["epochs"], "duration (s)": round(ended - run["started"], 1), "status": run["status"],
+            "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(run["started"])), "tags": ", ".join(run["tags"])}
+
+
+def _compare(store: RunStore, runs: list[dict]) -> None:
+    seconds = st.radio("x axis", ["epochs", "seconds"], horizontal=True, key="runs_axis") == "seconds"
+    st.plotly_chart(_curves(store, runs, seconds), key="runs_curves", config={"displayModeBar": False})
+    if len(runs) > 1:
+        changes = differing([run["experiment"] for run in runs])
+        if changes:
+            st.dataframe(pd.DataFrame({(r["name"] or r["title"])[:24] + f" ({r['id'][:4]})": [_cell(v[i]) for v in changes.values()]
+                                       for i, r in enumerate(runs)}, index=list(changes)), key="runs_differing")
+        else:
+            st.caption("These runs have the same settings (the seed included): any difference is the machine's.")
+
+
+def _curves(store: RunStore, runs: list[dict], seconds: bool) -> go.Figure:
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: test, dotted: train)", "test accuracy"),
+                           horizontal_spacing=0.1)
+    for i, run in enumerate(runs):
+        history = store.history(run["id"])
+        x = [e.get("seconds") if seconds else e["epoch"] for e in history]
+        colour, name = CLASS_COLOURS[i % len(CLASS_COLOURS)], f"{run['name'] or run['title']} ({run['id'][:4]})"
+        figure.add_scatter(x=x, y=[e.get("test_loss") for e in history], name=name, legendgroup=run["id"],
+                           line={"color": colour}, row=1, col=1)
+        figure.add_scatter(x=x, y=[e.get("train_loss") for e in history], name=name, legendgroup=run["id"],
+                           showlegend=False, line={"color": colour, "dash": "dot"}, row=1, col=1)
+        if any(e.get("test_accuracy") is not None for e in history):
+            figure.add_scatter(x=x, y=[e.get("test_accuracy") for e in history], name=name, legendgroup=run["id"],
+                               showlegend=False, line={"color": colour}, row=1, col=2)
+    unit = "seconds (s)" if seconds else "epoch"
+    figure.update_xaxes(title_text=unit)
+    figure.update_yaxes(title_text="loss", row=1, col=1)
+    figure.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.02], row=1, col=2)
+    figure.update_layout(template=TEMPLATE, height=320, margin=fixed_margins(), legend={"orientation": "h", "y": -0.3})
+    return figure
+
+
+def _one(store: RunStore, run: dict) -> dict[str, Any] | None:
+    """Reopen, rename, tag, delete the selected run."""
+    cells = st.columns([1.2, 2, 2, 1], vertical_alignment="bottom")
+    reopened = None
+    if cells[0].button("Reopen", icon=":material/history:", key="runs_reopen", width="stretch",
+                       help="its experiment and weights come back; Train goes on from them", disabled=run["status"] == "running"):
+        weights = store.get(run["id"])["weights"]
+        if weights:
+            st.session_state[REOPEN] = str(store.folder / weights)
+        reopened = run["experiment"]
+    name = cells[1].text_input("Name", value=run["name"] or "", key=f"runs_name_{run['id']}", max_chars=80)
+    tags = cells[2].text_input("Tags (commas)", value=", ".join(run["tags"]), key=f"runs_tags_{run['id']}", max_chars=200)
+    try:
+        if name != (run["name"] or ""):
+            store.rename(run["id"], name.strip())
+            st.rerun()
+        if tags != ", ".join(run["tags"]):
+            store.tag(run["id"], [t.strip() for t in tags.split(",") if t.strip()][:20])
+            st.rerun()
+        if cells[3].button("Delete", icon=":material/delete:", key="runs_delete", width="stretch",
+                           disabled=run["status"] == "running"):
+            store.delete(run["id"])
+            st.rerun()
+    except (StoreError, UnknownRun) as err:
+        st.warning(str(err))
+    return reopened
+
+
+def load_reopened(trainer) -> None:
+    """Once the reopened experiment's trainer exists: its weights, loaded once."""
+    path = st.session_state.pop(REOPEN, None)
+    if path and trainer is not None:
+        try:
+            trainer.load_weights(path)
+            st.toast("Reopened: Train goes on from this run's weights.")
+        except Exception as err:  # weights that no longer fit, a file gone: say so, keep the page
+            st.warning(f"The run's weights could not be loaded ({err}); its experiment is back with fresh weights.")
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)[:40]
