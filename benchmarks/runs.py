@@ -96,7 +96,8 @@ def main() -> None:
     quick = parser.parse_args().quick
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        plain, recorded = recording_cost(root / "cost", rounds=3 if quick else 7, seconds=1.5 if quick else 3.0)
+        # many short alternating blocks: this machine's speed drifts by several % over seconds
+        plain, recorded = recording_cost(root / "cost", rounds=6 if quick else 30, seconds=1.0)
         print(f"training, not recorded: {plain:.0f} epochs/s; recorded: {recorded:.0f} epochs/s; "
               f"cost {100 * (1 - recorded / plain):.1f}% (target <= 2%)")
         listing, opening, _ = big_store(root / "big", runs=10_000, epochs=10_000)
