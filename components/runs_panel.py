@@ -75,8 +75,8 @@ def _compare(store: RunStore, runs: list[dict]) -> None:
     if len(runs) > 1:
         changes = differing([run["experiment"] for run in runs])
         if changes:
-            st.dataframe(pd.DataFrame({(r["name"] or r["title"])[:24] + f" ({r['id'][:4]})": [_cell(v[i]) for v in changes.values()]
-                                       for i, r in enumerate(runs)}, index=list(changes)), key="runs_differing")
+            st.dataframe(pd.DataFrame({_label(r): [_cell(v[i]) for v in changes.values()] for i, r in enumerate(runs)},
+                                      index=list(changes)), key="runs_differing")
         else:
             st.caption("These runs have the same settings (the seed included): any difference is the machine's.")
 
@@ -87,7 +87,7 @@ def _curves(store: RunStore, runs: list[dict], seconds: bool) -> go.Figure:
     for i, run in enumerate(runs):
         history = store.history(run["id"])
         x = [e.get("seconds") if seconds else e["epoch"] for e in history]
-        colour, name = CLASS_COLOURS[i % len(CLASS_COLOURS)], f"{run['name'] or run['title']} ({run['id'][:4]})"
+        colour, name = CLASS_COLOURS[i % len(CLASS_COLOURS)], _label(run)
         figure.add_scatter(x=x, y=[e.get("test_loss") for e in history], name=name, legendgroup=run["id"],
                            line={"color": colour}, row=1, col=1)
         figure.add_scatter(x=x, y=[e.get("train_loss") for e in history], name=name, legendgroup=run["id"],
@@ -140,6 +140,12 @@ def load_reopened(trainer) -> None:
             st.toast("Reopened: Train goes on from this run's weights.")
         except Exception as err:  # weights that no longer fit, a file gone: say so, keep the page
             st.warning(f"The run's weights could not be loaded ({err}); its experiment is back with fresh weights.")
+
+
+def _label(run: dict) -> str:
+    """A run's short name in legends and column heads: its id's start tells apart runs of one title."""
+    title = run["name"] or run["title"]
+    return f"{run['id'][:4]} · {title if len(title) <= 28 else title[:27] + '…'}"
 
 
 def _cell(value) -> str:
