@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -67,18 +68,20 @@ def serve_process(log: IO[str] | int = subprocess.DEVNULL, env: dict[str, str] |
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
                "--server.address", "127.0.0.1", "--server.headless", "true"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                               env={**os.environ, **(env or {})})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, process)
-        yield url, process
-    finally:
-        process.terminate()
+    # a measuring server keeps its runs apart from the checkout's run store, and leaves none behind
+    with tempfile.TemporaryDirectory(prefix="neuroloom-home-") as home:
+        settings = {"NEUROLOOM_HOME": home, **os.environ, **(env or {})}
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=settings)
+        url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            wait_healthy(url, process)
+            yield url, process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 FINISHED = "[data-testid='stApp'][data-test-script-state='notRunning']"  # the page's run is over

@@ -10,6 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_run_store_home(tmp_path_factory):
+    """Servers started for the whole session (the browser tests' app) record into a temporary run
+    store too: set before any session fixture starts one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NEUROLOOM_HOME", str(tmp_path_factory.mktemp("neuroloom-session-home")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def run_store_home(tmp_path_factory, monkeypatch) -> Path:
     """Every test records its runs in a run store of its own, never in the checkout's ./runs."""
