@@ -15,7 +15,6 @@ from engine import mlp
 OPEN = "model_canvas_open"
 HEIGHT_PX = 580  # beside the output and the loss curve, within a 900 px tall window
 PART = "model_canvas"
-PART = "model_canvas"
 
 
 def wanted(model: Any) -> bool:

@@ -19,6 +19,7 @@ from engine.runs import RunStore, StoreError, UnknownRun, recording_enabled
 from engine.runs.compare import differing
 
 LISTED = 500  # the newest runs of a browser shown in the table
+MAX_COMPARED = 12  # runs overlaid at once (one colour each, and readable)
 REOPEN = "runs_reopen_weights"  # a reopened run's weights, loaded once its experiment's trainer exists
 
 
@@ -29,10 +30,20 @@ def show() -> dict[str, Any] | None:
         return None
     try:
         store = RunStore()
-        runs = store.list(owner=owner.current(), limit=LISTED, experiments=True)
     except StoreError as err:
         st.warning(f"{err}. Training goes on; its runs are not kept.")
         return None
+    try:
+        return _panel(store)
+    except StoreError as err:
+        st.warning(f"{err}. Training goes on; its runs are not kept.")
+        return None
+    finally:
+        store.close()  # a connection per page run, not one left open by each
+
+
+def _panel(store: RunStore) -> dict[str, Any] | None:
+    runs = store.list(owner=owner.current(), limit=LISTED, experiments=True)
     if not runs:
         st.caption("Every run you train is kept here: select several to compare their curves and settings, "
                    "one to reopen it.")
@@ -47,6 +58,9 @@ def show() -> dict[str, Any] | None:
     if not chosen:
         st.caption("Select runs (the boxes at the left of the table) to compare them.")
         return None
+    if len(chosen) > MAX_COMPARED:  # each brings its whole history: a bound before any is read
+        st.caption(f"The first {MAX_COMPARED} selected runs are compared.")
+        chosen = chosen[:MAX_COMPARED]
     _compare(store, chosen)
     return _one(store, chosen[0]) if len(chosen) == 1 else None
 

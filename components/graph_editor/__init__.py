@@ -28,29 +28,26 @@ def _frame():
     return components.declare_component("graph_editor", path=str(DIST))
 
 
-def show(model: Model, analysis: Analysis, height: int = 560, follow: int | None = None) -> tuple[Model | None, str | None]:
-    """Draw the canvas for `model`. Returns (the edited model, None) after an edit, (None, "undo",
-    "redo" or "sync") when the canvas asked for one, else (None, None). `follow`, when set, asks the
-    canvas to send "sync" once it has drawn: the page has an edit to show beyond the canvas."""
+def show(model: Model, analysis: Analysis, height: int = 560, follow: int | None = None) -> None:
+    """Draw the canvas for `model` (its events are read by `pending`, before the page draws).
+    `follow`, when set, asks the canvas to send "sync" once it has drawn: the page has an edit to
+    show beyond the canvas."""
     nodes, edges = picture.nodes_and_edges(model, analysis)
     layout = model.get("layout") if isinstance(model.get("layout"), dict) else {}
-    event = _frame()(nodes=nodes, edges=edges, layout=layout, palette=list(picture.palette()),
+    _frame()(nodes=nodes, edges=edges, layout=layout, palette=list(picture.palette()),
                      schemas=picture.schemas(), notice=st.session_state.get("canvas_notice"), height=height,
                      selected=None, follow=follow, key=KEY, default=None)
     for problem in picture.whole_model_problems(analysis):
         st.error(problem, icon=":material/error:")
-    return _take(model, event)
 
 
 def pending(model: Model) -> tuple[Model | None, str | None]:
-    """The frame's newest event, read before the page draws anything, as `show` returns it: an edit
-    then costs the page one run, not a run that draws the old model and a second for the new."""
-    return _take(model, st.session_state.get(KEY), drawn=False)
-
-
-def _take(model: Model, event: Any, drawn: bool = True) -> tuple[Model | None, str | None]:
-    """Apply `event` once: the frame's value stays the same across the page's runs until its next
-    event, and each carries a new `seq`."""
+    """The frame's newest event, applied to `model` once, read before the page draws anything (an
+    edit then costs the page one run, not a run that draws the old model and a second for the new).
+    Returns (the edited model, None) after an edit, (None, "undo", "redo" or "sync") when the canvas
+    asked for one, else (None, None); a refused edit leaves a notice for the canvas. The frame's
+    value stays the same across the page's runs until its next event, and each carries a new `seq`."""
+    event = st.session_state.get(KEY)
     if not isinstance(event, dict) or not isinstance(event.get("seq"), int | float):
         return None, None
     if event["seq"] <= st.session_state.get("canvas_seen", float("-inf")):
@@ -62,6 +59,4 @@ def _take(model: Model, event: Any, drawn: bool = True) -> tuple[Model | None, s
         return apply(model, event), None
     except Refused as refusal:
         st.session_state.canvas_notice = {"seq": event["seq"], "text": f"Refused: {refusal}", "kind": "refused"}
-        if drawn:
-            st.rerun()  # the frame was drawn before the event was read: draw it again, with the notice
         return None, None
