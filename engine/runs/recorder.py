@@ -14,6 +14,7 @@ from pathlib import Path
 
 from safetensors.torch import save_file
 
+from engine.runs.mlflow_log import MlflowLog
 from engine.runs.store import RunStore, StoreError
 
 FLUSH_EVERY_S = 1.0
@@ -27,14 +28,18 @@ def recording_enabled() -> bool:
 
 
 class Recorder:
-    def __init__(self, store: RunStore, experiment: dict, device: str, owner: str | None = None):
+    def __init__(self, store: RunStore, experiment: dict, device: str, owner: str | None = None,
+                 name: str | None = None, tags: list[str] = ()):
         self.store = store
-        self.run_id = store.start(experiment, device, owner)
+        self.run_id = store.start(experiment, device, owner, name, tags)
         self._pending: list[dict] = []
         self._pending_lock = threading.Lock()
         self._writing = threading.Lock()  # one write at a time on the store's connection
         self._started = time.perf_counter()
         self._failed = False
+        # mirrored to an MLflow server when NEUROLOOM_MLFLOW_URI names one (sent from its own thread)
+        self._mlflow = MlflowLog.from_environment(self.run_id, experiment, device, owner)
+        self._mirrored = 0  # the last epoch handed to MLflow (epochs the store refused come back)
         # Writes happen in a thread of their own: a locked or slow database never holds training up.
         self._stop = threading.Event()
         self._writer = threading.Thread(target=self._write_every_second, name=f"run-{self.run_id}-writer", daemon=True)
@@ -56,6 +61,9 @@ class Recorder:
         with self._writing:
             with self._pending_lock:
                 entries, self._pending = self._pending, []
+            if self._mlflow is not None and entries and entries[-1]["epoch"] > self._mirrored:
+                self._mlflow.epochs([e for e in entries if e["epoch"] > self._mirrored])
+                self._mirrored = entries[-1]["epoch"]
             if entries and not self._guard(lambda: self.store.add_epochs(self.run_id, entries)):
                 with self._pending_lock:
                     self._pending[:0] = entries[-MAX_UNWRITTEN:]
@@ -92,6 +100,8 @@ class Recorder:
         path = self.save_weights(weights) if weights is not None else None
         with self._writing:
             self._guard(lambda: self.store.finish(self.run_id, status, reason, final, path))
+        if self._mlflow is not None:
+            self._mlflow.finish(status, self.store.folder / path if path else None, reason)
 
     def _guard(self, action) -> bool:
         try:
