@@ -218,3 +218,52 @@ def test_a_locked_database_is_said_once_and_its_epochs_are_written_once_it_is_fr
     recorder.finish("finished")
     assert [e["epoch"] for e in RunStore(tmp_path).history(recorder.run_id)] == [1, 2, 3, 4, 5]
     assert RunStore(tmp_path).get(recorder.run_id)["status"] == "finished"
+
+
+SERVER = """
+import json, sys, time
+from engine.experiment import load_experiment
+from engine.training.remote import RemoteTrainer, shared_slots
+raw = json.load(open(sys.argv[1]))
+raw["training"]["epochs"] = 100000
+trainer = RemoteTrainer(load_experiment(raw), slots=shared_slots(), record={"owner": "0123456789abcdef", "home": sys.argv[2]})
+trainer.start()
+print("training", flush=True)
+time.sleep(600)
+"""
+
+
+def test_kill_9_of_the_server_loses_nothing_written_and_its_run_ends(run_store_home):
+    """A stand-in for the page's server (the same fork server, worker and recording): killed with
+    SIGKILL while its run trains, every row written stays, and the orphaned worker ends the run."""
+    import os
+    import signal
+    import time
+
+    server = subprocess.Popen([sys.executable, "-c", SERVER, str(PLAYGROUND), str(run_store_home)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert server.stdout.readline().strip() == "training"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            runs = RunStore(run_store_home).list()
+            if runs and len(RunStore(run_store_home).history(runs[0]["id"])) >= 20:
+                break
+            time.sleep(0.2)
+        run_id = RunStore(run_store_home).list()[0]["id"]
+        written = RunStore(run_store_home).history(run_id)
+        os.kill(server.pid, signal.SIGKILL)  # the server only: its worker is orphaned, as on a crash
+        server.wait(30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and RunStore(run_store_home).get(run_id)["status"] == "running":
+            time.sleep(0.2)
+    finally:
+        with __import__("contextlib").suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+    run = RunStore(run_store_home).get(run_id)
+    after = RunStore(run_store_home).history(run_id)
+    assert len(written) >= 20 and after[: len(written)] == written  # nothing already written is lost
+    assert [e["epoch"] for e in after] == list(range(1, len(after) + 1))
+    assert run["status"] in ("stopped", "failed") and run["reason"], run
+    with sqlite3.connect(run_store_home / DATABASE) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
