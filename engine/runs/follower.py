@@ -12,8 +12,10 @@ from engine.training.trainer import ENDED, FINISHED, PAUSED, RUNNING, STOPPED
 
 
 class RunFollower:
-    def __init__(self, experiment: dict, owner: str | None, folder: str | None = None):
+    def __init__(self, experiment: dict, owner: str | None, folder: str | None = None, name: str | None = None,
+                 tags: list[str] = ()):
         self.experiment, self.owner, self.folder = experiment, owner, folder
+        self.name, self.tags = name, list(tags)  # every run of this worker is called so (a race's contender)
         self._store: RunStore | None = None
         self._unusable = False
         self._recorder: Recorder | None = None
@@ -52,7 +54,7 @@ class RunFollower:
     def _start(self, device: str) -> Recorder | None:
         try:
             self._store = self._store or RunStore(self.folder)
-            return Recorder(self._store, self.experiment, device, self.owner)
+            return Recorder(self._store, self.experiment, device, self.owner, self.name, self.tags)
         except StoreError as err:
             print(f"{err}; the page's runs are not recorded", file=sys.stderr)
             self._unusable = True

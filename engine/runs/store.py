@@ -131,14 +131,15 @@ class RunStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def start(self, experiment: dict, device: str, owner: str | None = None) -> str:
+    def start(self, experiment: dict, device: str, owner: str | None = None, name: str | None = None,
+              tags: list[str] = ()) -> str:
         """A new run, status running; returns its id."""
         run_id = uuid.uuid4().hex[:12]
         data = experiment.get("data") if isinstance(experiment.get("data"), dict) else {}
-        self._run("INSERT INTO runs (id, title, dataset, owner, experiment, status, device, started, pid) "
-                  "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)",
+        self._run("INSERT INTO runs (id, title, dataset, owner, experiment, status, device, started, pid, name, tags) "
+                  "VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?)",
                   (run_id, str(experiment.get("title") or "untitled"), str(data.get("dataset") or ""), owner,
-                   json.dumps(experiment), device, time.time(), os.getpid()))
+                   json.dumps(experiment), device, time.time(), os.getpid(), name, json.dumps(sorted(set(tags)))))
         return run_id
 
     def add_epochs(self, run_id: str, entries: list[dict]) -> None:

@@ -109,8 +109,9 @@ class _TrackedSlots:
 def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log_dir: str | None, seat=None,
            limits: RunLimits | None = None, record: dict | None = None) -> None:
     """The worker: one Trainer, answering the parent's commands until told to close or orphaned.
-    With `record` ({"owner": ..., "home": folder}), its runs go into that run store (named by the
-    page: a worker forked from the fork server has the server's environment as it was at start)."""
+    With `record` ({"owner": ..., "home": folder, optionally "name" and "tags"}), its runs go into
+    that run store (named by the page: a worker forked from the fork server has the server's
+    environment as it was at start)."""
     limits = limits or RunLimits()
     if limits.max_memory_bytes is not None:  # first: everything the run builds counts against it
         with contextlib.suppress(OSError, ValueError):  # no /proc or no RLIMIT_AS (not Linux): no cap
@@ -127,7 +128,8 @@ def _serve(conn, raw: dict, device: str | None, slots: TrainingSlots | None, log
     from engine.training.tensorboard import TensorBoardLog
 
     log = TensorBoardLog(log_dir) if log_dir else None
-    follower = RunFollower(raw, record.get("owner"), record.get("home")) if record is not None else None
+    follower = (RunFollower(raw, record.get("owner"), record.get("home"), record.get("name"), record.get("tags", ()))
+                if record is not None else None)
     listeners = [f for f in (log, follower and follower.on_epoch) if f is not None]
     tracked = _TrackedSlots(slots, seat) if slots is not None else None
     try:
