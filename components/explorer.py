@@ -11,12 +11,13 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from components import workspace
+from components import race_panel, workspace
 from components.charts import NEGATIVE, POSITIVE
 from components.gallery import PRESETS
 from components.guard import guard
 from engine import concepts
 
+REAL_RACE = ["sgd", "rmsprop", "adam", "adamw"]  # the toy race's optimizers, on the spiral preset
 RACE_COLOURS = {"GD": "#555555", "SGD + momentum": "#D62728", "RMSprop": "#2CA02C", "Adam": POSITIVE, "AdamW": NEGATIVE}
 
 
@@ -104,9 +105,13 @@ def optimizers_view() -> None:
     st.plotly_chart(race_figure(name, paths, steps), key="explore_race_chart")
     st.caption("Each path is a real torch.optim optimizer minimising the surface from the same start. "
                "Press ▶ to watch them step; drag the slider to go to any step. A path that ends early diverged.")
-    # the spiral is hard enough that the optimizer shows: switch it under Training and train again
-    _open_preset("spiral", "Compare optimizers on a real network (spiral): switch it under Training",
-                 "explore_race_preset")
+    # the spiral is hard enough that the optimizer shows: the same race, on a real network
+    if st.button("Race these optimizers on a real network (spiral)", key="explore_race_preset", icon="🏁",
+                 help="the spiral preset trained with SGD, RMSprop, Adam and AdamW at once, curves overlaid live"):
+        workspace.start()
+        workspace.commit(json.loads((PRESETS / "spiral.json").read_text()))
+        race_panel.request("optimizer", REAL_RACE)
+        st.switch_page(st.session_state.explore_playground)
 
 
 def race_figure(name: str, paths: dict[str, np.ndarray], steps: int) -> go.Figure:

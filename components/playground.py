@@ -19,6 +19,7 @@ from components import (
     model_canvas,
     model_summary,
     quick_mlp,
+    race_panel,
     run_panel,
     runs_panel,
     share_panel,
@@ -99,6 +100,8 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
     """The secondary parts, one tab each: the full model editor, every training setting, the data's
     details, the summary, the exports, experiment files and the run's own settings."""
     names = [name for name, part in PANELS if part not in hidden]
+    if race_panel.requested():  # a race asked for on another page: its tab opens
+        st.session_state["app_panel"] = "Race"
     # only the open tab is drawn: every element costs each page run its time in the browser
     tabs = {name: tab for name, tab in zip(names, st.tabs(names, key="app_panel", on_change="rerun"), strict=True)
             if tab.open}
@@ -128,10 +131,14 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
     if "Runs" in tabs:
         with tabs["Runs"], guard("runs"):
             _commit(runs_panel.show())
+    if "Race" in tabs:
+        with tabs["Race"], guard("race"):
+            checked, _ = workspace.check(raw)
+            race_panel.show(raw, checked is not None and checked.data is not None)
 
 
 PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("Summary", "summary"),
-          ("Export", "export"), ("Experiment file", "share"), ("Run", None), ("Runs", None))
+          ("Export", "export"), ("Experiment file", "share"), ("Run", None), ("Runs", None), ("Race", None))
 
 
 def _with(section: str, raw: dict, edited: dict | None) -> dict | None:

@@ -9,12 +9,9 @@ import time
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from components import owner
-from components.charts import CLASS_COLOURS, TEMPLATE, fixed_margins
+from components import owner, run_curves
 from engine.runs import RunStore, StoreError, UnknownRun, recording_enabled
 from engine.runs.compare import differing
 
@@ -85,7 +82,8 @@ def _row(run: dict) -> dict:
 
 def _compare(store: RunStore, runs: list[dict]) -> None:
     seconds = st.radio("x axis", ["epochs", "seconds"], horizontal=True, key="runs_axis") == "seconds"
-    st.plotly_chart(_curves(store, runs, seconds), key="runs_curves", config={"displayModeBar": False})
+    series = [(run["id"], _label(run), store.history(run["id"])) for run in runs]
+    st.plotly_chart(run_curves.figure(series, seconds), key="runs_curves", config={"displayModeBar": False})
     if len(runs) > 1:
         changes = differing([run["experiment"] for run in runs])
         if changes:
@@ -93,28 +91,6 @@ def _compare(store: RunStore, runs: list[dict]) -> None:
                                       index=list(changes)), key="runs_differing")
         else:
             st.caption("These runs have the same settings (the seed included): any difference is the machine's.")
-
-
-def _curves(store: RunStore, runs: list[dict], seconds: bool) -> go.Figure:
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss (solid: test, dotted: train)", "test accuracy"),
-                           horizontal_spacing=0.1)
-    for i, run in enumerate(runs):
-        history = store.history(run["id"])
-        x = [e.get("seconds") if seconds else e["epoch"] for e in history]
-        colour, name = CLASS_COLOURS[i % len(CLASS_COLOURS)], _label(run)
-        figure.add_scatter(x=x, y=[e.get("test_loss") for e in history], name=name, legendgroup=run["id"],
-                           line={"color": colour}, row=1, col=1)
-        figure.add_scatter(x=x, y=[e.get("train_loss") for e in history], name=name, legendgroup=run["id"],
-                           showlegend=False, line={"color": colour, "dash": "dot"}, row=1, col=1)
-        if any(e.get("test_accuracy") is not None for e in history):
-            figure.add_scatter(x=x, y=[e.get("test_accuracy") for e in history], name=name, legendgroup=run["id"],
-                               showlegend=False, line={"color": colour}, row=1, col=2)
-    unit = "seconds (s)" if seconds else "epoch"
-    figure.update_xaxes(title_text=unit)
-    figure.update_yaxes(title_text="loss", row=1, col=1)
-    figure.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.02], row=1, col=2)
-    figure.update_layout(template=TEMPLATE, height=320, margin=fixed_margins(), legend={"orientation": "h", "y": -0.3})
-    return figure
 
 
 def _one(store: RunStore, run: dict) -> dict[str, Any] | None:

@@ -27,6 +27,18 @@ def start(script, *args: Any, **kwargs: Any) -> AppTest:
     return app
 
 
+def app_on_tab(tab: str) -> AppTest:
+    """The whole app (app.py) with one of the tabs below the playground open."""
+    from tests.conftest import ROOT
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.session_state["app_panel"] = tab
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 def failure(app: AppTest) -> str:
     """The page's exceptions, with their tracebacks, for assertion messages."""
     return "\n".join(f"{e.message}\n{''.join(e.stack_trace[-6:])}" for e in app.exception)

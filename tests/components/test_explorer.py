@@ -9,6 +9,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from components.explorer import REAL_RACE
 from engine import concepts
 from tests.conftest import ROOT
 
@@ -87,8 +88,15 @@ def test_the_explorer_page_draws_every_view_and_its_preset_links_open_the_playgr
 
 
 
-def test_the_optimizer_race_opens_a_problem_where_the_optimizer_matters():
+def test_the_optimizer_race_runs_on_a_real_network_where_the_optimizer_matters():
     app = AppTest.from_function(explorer_app, default_timeout=60).run()
     app.button(key="explore_race_preset").click().run()
     assert not app.exception
     assert app.session_state["workspace_current"] == json.loads((ROOT / "presets" / "spiral.json").read_text())
+    assert app.session_state["app_panel"] == "Race"  # the playground opens on the race, started
+    race = next(t.value for t in app.dataframe if "contender" in t.value.columns)
+    assert list(race["contender"]) == [f"optimizer {o}" for o in REAL_RACE]
+    app.button(key="race_stop").click().run()
+    assert not app.exception
+    race = next(t.value for t in app.dataframe if "contender" in t.value.columns)
+    assert set(race["state"]) == {"stopped"}  # Stop race stops every contender

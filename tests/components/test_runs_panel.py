@@ -8,18 +8,10 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from engine.runs import RunStore
+from tests.components.harness import app_on_tab
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
-
-
-def page() -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.run()
-    app.session_state["app_panel"] = "Runs"
-    app.run()
-    assert not app.exception, app.exception
-    return app
 
 
 def recorded(store: RunStore, owner: str, optimizer: str, epochs: int = 5) -> str:
@@ -39,7 +31,7 @@ def select(app: AppTest, rows: list[int]) -> AppTest:
 
 
 def test_a_browsers_runs_are_listed_compared_renamed_reopened_and_deleted(run_store_home):
-    app = page()
+    app = app_on_tab("Runs")
     mine = app.session_state["owner_id"]
     store = RunStore(run_store_home)
     adam, sgd = recorded(store, mine, "adam"), recorded(store, mine, "sgd", epochs=3)

@@ -58,3 +58,18 @@ def test_two_runs_are_kept_compared_and_one_reopened(page, app_url):
     settled(page)
     expect(page.get_by_role("combobox", name="optimizer", exact=True)).to_have_value("adam", timeout=30_000)
     assert not page.errors, page.errors
+
+
+def test_a_race_trains_three_optimizers_side_by_side_and_overlays_them(page, app_url):
+    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
+    raw["training"].update(epochs=15, optimizer="adam")
+    open_app(page, f"{app_url}/?e={encode(raw)}")
+    open_tab(page, "Race")
+    button(page, "Race").click()  # the defaults: the experiment's own optimizer (adam), sgd and rmsprop
+    chart = page.get_by_test_id("stPlotlyChart").filter(has_text="test accuracy").first
+    chart.wait_for(timeout=30_000)
+    wait_until(lambda: chart.locator(".legendtext").count() == 3, what="three contenders' curves", timeout=60)
+    expect(button(page, "Stop race")).to_be_disabled(timeout=60_000)  # all three reached their 15 epochs
+    legend = sorted(chart.locator(".legendtext").all_text_contents())
+    assert legend == ["optimizer adam", "optimizer rmsprop", "optimizer sgd"]
+    assert not page.errors, page.errors
