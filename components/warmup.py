@@ -18,6 +18,11 @@ def warm() -> None:
     server that cannot warm up still serves."""
     start = time.perf_counter()
     try:
+        from engine.training.remote import warm_up
+
+        # the training processes' fork server imports torch (seconds): started now, in the
+        # background, so that a first visitor's Train never waits for it
+        warm_up()
         import streamlit.emojis  # noqa: F401 - half a second of regular expressions, on first use of an icon
 
         from components import dataset_picker, graph_view

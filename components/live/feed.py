@@ -196,18 +196,22 @@ async def _readings(holder: dict[str, Any], token: str, stream: _Stream | None =
     waker = stream.waker = (loop, event)
     holder.setdefault("feed_wakers", set()).add(waker)
     sent_key, curve_at, charts_at, training, follow_up = "", float("-inf"), float("-inf"), False, True
+    pictures_due = True  # the first reading of a stream comes with its pictures (a beat after the first)
     sent: dict[str, str] = {}  # chart name -> the version this stream sent
     try:
         while _feeds.get(token) is holder and not stream.ended:
             if not event.is_set():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), BEAT_S if training or follow_up else IDLE_S)
+                    await asyncio.wait_for(event.wait(), BEAT_S if training or follow_up or pictures_due else IDLE_S)
             if stream.ended or _feeds.get(token) is not holder:
                 break
             nudged = event.is_set()
             event.clear()
-            curve = not nudged and (follow_up or loop.time() - curve_at >= CURVE_S)
-            pictures = curve and (follow_up or loop.time() - charts_at >= CHARTS_S)
+            curve = not nudged and (follow_up or pictures_due or loop.time() - curve_at >= CURVE_S)
+            # a click's follow-up carries the curve alone (drawing the pictures takes a few hundred
+            # ms); they come with the beat after it
+            pictures = curve and not follow_up and (pictures_due or loop.time() - charts_at >= CHARTS_S)
+            pictures_due = (pictures_due or follow_up) and not pictures
             reading = (_read(holder, False, asked=False) if nudged
                        else await run_in_threadpool(_read, holder, curve, True, pictures))
             if reading is None:

@@ -138,6 +138,30 @@ def test_the_stream_sends_each_figure_once_and_again_only_when_the_pictures_chan
     asyncio.run(scenario())
 
 
+def test_a_clicks_curve_comes_a_beat_after_it_and_the_pictures_a_beat_later_still(holder):
+    """The first loss point must not wait for the pictures (drawing them takes a few hundred ms)."""
+    trainer = holder["trainer"]
+    holder["scene"] = (id(trainer), scene_of(trainer))
+    path = feed.path(holder)
+
+    async def scenario():
+        stream = feed._readings(holder, path.rsplit("/", 1)[-1])
+        next_reading = readings(stream)
+        while "charts" not in await next_reading():  # the stream's own start, pictures included
+            pass
+        trainer.start()
+        feed.nudge(holder)
+        news = await next_reading()
+        assert news["state"] == "running" and "curve" not in news and "charts" not in news
+        follow_up = await next_reading()
+        assert "curve" in follow_up and "charts" not in follow_up
+        pictures = await next_reading()
+        assert "curve" in pictures and {c["name"] for c in pictures["charts"]} == {"boundary", "neurons"}
+        feed.forget(holder)
+
+    asyncio.run(scenario())
+
+
 def test_a_scene_of_another_run_draws_nothing(holder):
     trainer = holder["trainer"]
     assert "charts" not in feed._read(holder, curve=True, pictures=True)  # no page run set a scene yet
