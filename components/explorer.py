@@ -49,6 +49,10 @@ def activations_view() -> None:
         fig.add_trace(go.Scatter(x=x, y=slope, name="f′(x), the slope", line={"color": NEGATIVE, "dash": "dot"},
                                  showlegend=i == 0, legendgroup="df"), row=row, col=col)
         spans = concepts.saturation(x, slope)
+        if not slope.any():
+            notes.append(f"**{name}**: slope 0 everywhere, so no gradient passes back through it (the "
+                         "perceptron was trained by its own rule, not by backpropagation)")
+            continue
         notes.append(f"**{name}**: " + (", ".join(f"flat for x in [{a:.1f}, {b:.1f}]" for a, b in spans)
                                          if spans else "never flat in this range"))
     fig.update_layout(height=230 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10},

@@ -65,6 +65,8 @@ INLINE = {
     nn.GELU: lambda m: (F.gelu, {"approximate": m.approximate}),
     nn.LeakyReLU: lambda m: (F.leaky_relu, {"negative_slope": m.negative_slope}),
     nn.ELU: lambda m: (F.elu, {"alpha": m.alpha}),
+    nn.Mish: lambda m: (F.mish, {}),
+    nn.Softplus: lambda m: (F.softplus, {"beta": m.beta, "threshold": m.threshold}),
     nn.Softmax: lambda m: (F.softmax, {"dim": m.dim}),
     nn.Flatten: lambda m: (torch.flatten, {"start_dim": m.start_dim, "end_dim": m.end_dim}),
 }

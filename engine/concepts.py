@@ -28,6 +28,8 @@ def activation_curve(name: str, low: float, high: float, points: int = 401) -> t
         y = module(torch.stack([x, torch.zeros_like(x)], dim=1))[:, 0]
     else:
         y = module(x.unsqueeze(1)).squeeze(1)
+    if not y.requires_grad:  # Step: a comparison, whose slope is zero wherever it is defined
+        return x.detach().numpy(), y.detach().numpy(), np.zeros(points, dtype=np.float32)
     (slope,) = torch.autograd.grad(y.sum(), x)
     return x.detach().numpy(), y.detach().numpy(), slope.numpy()
 

@@ -17,6 +17,14 @@ class Reshape(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
+class Step(nn.Module):
+    """The perceptron's activation: 1 where x > 0, else 0. Its slope is zero wherever it is
+    defined, so no gradient passes back through it: layers before it do not learn by backprop."""
+
+    def forward(self, x):
+        return (x > 0).to(x.dtype)
+
+
 class GlobalAvgPool(nn.Module):
     """Average over every dimension after the channels: (batch, C, ...) -> (batch, C)."""
 

@@ -2,6 +2,7 @@
 
 from torch import nn
 
+from engine import modules
 from engine.params import AnyInt, Float
 from engine.registry import Call, LayerType, batch_dim, register, zero_macs
 
@@ -51,4 +52,17 @@ register(
         {"alpha": Float(default=1.0, low=0.0, low_open=True, help="value approached for very negative inputs")},
     ),
     activation("SiLU", "x * sigmoid(x) (also called swish): a smooth, slightly non-monotonic ReLU."),
+    activation(
+        "Step",
+        "The perceptron's own: 1 for x > 0, else 0. Its slope is zero everywhere, so no gradient "
+        "flows back through it and the layers before it cannot learn by backpropagation.",
+        ctor=modules.Step,
+    ),
+    activation(
+        "Softplus",
+        "log(1 + e^x): a smooth ReLU that is never exactly flat, so every neuron keeps a gradient.",
+        {"beta": Float(default=1.0, low=0.0, low_open=True, help="sharpness: larger is closer to ReLU"),
+         "threshold": Float(default=20.0, low=0.0, low_open=True, help="above this beta·x it is x itself")},
+    ),
+    activation("Mish", "x * tanh(softplus(x)): a smooth, self-gated ReLU like SiLU, dipping a little below zero."),
 )

@@ -23,6 +23,19 @@ def test_every_registry_activation_is_explored_with_its_true_slope():
     assert np.allclose(y, 1 / (1 + np.exp(-x)), atol=1e-6)  # two-class softmax is the sigmoid
 
 
+def test_step_softplus_and_mish_are_explored_with_their_true_curves_and_slopes():
+    assert {"Step", "Softplus", "Mish"} <= set(concepts.activations())
+    x, y, slope = concepts.activation_curve("Step", -3, 3)
+    assert np.array_equal(y, (x > 0).astype(y.dtype)) and not slope.any()  # no gradient anywhere
+    assert concepts.saturation(x, slope) == [(-3.0, 3.0)]
+    x, y, slope = concepts.activation_curve("Softplus", -3, 3)
+    assert np.allclose(y, np.log1p(np.exp(x)), atol=1e-5)
+    assert np.allclose(slope, 1 / (1 + np.exp(-x)), atol=1e-5)  # the sigmoid: never exactly zero
+    x, y, slope = concepts.activation_curve("Mish", -3, 3)
+    assert np.allclose(y, x * np.tanh(np.log1p(np.exp(x))), atol=1e-5)
+    assert y.min() < 0 and concepts.saturation(x, slope) == []
+
+
 def test_saturation_finds_the_flat_tails_of_sigmoid_and_the_dead_half_of_relu():
     x, _, slope = concepts.activation_curve("Sigmoid", -8, 8)
     spans = concepts.saturation(x, slope)
@@ -78,6 +91,7 @@ def test_the_explorer_page_draws_every_view_and_its_preset_links_open_the_playgr
     assert not app.exception and not app.error
     assert app.title[0].value == "Concept explorer"
     assert len(app.get("plotly_chart")) == 3  # activations, losses, optimizer race
+    assert any("**Step**: slope 0 everywhere" in m.value for m in app.markdown)  # the zero gradient explained
     app.number_input(key="explore_race_lr_Adam").set_value(0.2).run()
     assert not app.exception
     app.button(key="explore_act_preset").click().run()

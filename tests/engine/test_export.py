@@ -220,3 +220,42 @@ def test_a_csv_experiment_exports_a_script_that_reads_the_same_file(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     losses = [float(m.group(2)) for line in result.stdout.splitlines() if (m := LOSS_LINE.match(line))]
     assert losses[-1] < losses[0]
+
+
+NEW_ACTIVATIONS = [
+    {"id": "h1", "type": "Linear", "params": {"out_features": 8}},
+    {"id": "step", "type": "Step"},
+    {"id": "h2", "type": "Linear", "params": {"out_features": 8}},
+    {"id": "soft", "type": "Softplus", "params": {"beta": 2.0}},
+    {"id": "h3", "type": "Linear", "params": {"out_features": 8}},
+    {"id": "mish", "type": "Mish"},
+    {"id": "out", "type": "Linear", "params": {"out_features": 1}},
+]
+
+
+def test_step_softplus_and_mish_export_to_a_script_onnx_and_pt2_that_match(tmp_path):
+    import onnxruntime
+
+    from tests.conftest import experiment as make
+
+    experiment = load_experiment(make(NEW_ACTIVATIONS, data={"dataset": "circle", "n_samples": 200},
+                                      training={"epochs": 3, "loss": "bce"}))
+    reference = build_model(experiment, seed=experiment.training["seed"]).eval()
+    x = example_input(experiment, batch=7)
+    with torch.no_grad():
+        expected = reference(x)
+    module = load_script(export(experiment, "pytorch", tmp_path / "train.py"))
+    torch.manual_seed(experiment.training["seed"])
+    with torch.no_grad():
+        assert (module.Model().eval()(x) - expected).abs().max() <= 1e-5
+    script = subprocess.run([sys.executable, "train.py", "--epochs", "2"], cwd=tmp_path, env=clean_env(),
+                            capture_output=True, text=True, timeout=300)
+    assert script.returncode == 0, script.stderr[-2000:]
+    assert [m.group(1) for line in script.stdout.splitlines() if (m := LOSS_LINE.match(line))] == ["0", "1", "2"]
+    session = onnxruntime.InferenceSession(str(export(experiment, "onnx", tmp_path / "model.onnx")),
+                                           providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    assert np.abs(out - expected.numpy()).max() <= 1e-4
+    program = torch.export.load(str(export(experiment, "pt2", tmp_path / "model.pt2")))
+    with torch.no_grad():
+        assert (program.module()(x) - expected).abs().max() <= 1e-5
