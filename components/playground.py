@@ -15,6 +15,7 @@ from components import (
     export_panel,
     fragments,
     gallery,
+    inside_panel,
     layout,
     model_canvas,
     model_summary,
@@ -116,6 +117,11 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
     if "Data" in tabs:
         with tabs["Data"], guard("data details"):
             _commit(_with("data", raw, data_panel.details(raw.get("data"), workspace.widget_key("data", raw.get("data")))))
+    if "Inside" in tabs:
+        with tabs["Inside"], guard("inside views"):
+            inside_panel.show(run_panel.current(raw))
+    else:
+        inside_panel.close(run_panel.current(raw))
     if "Summary" in tabs:
         with tabs["Summary"], guard("summary"):
             model_summary.show(analysis)
@@ -137,7 +143,7 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
             race_panel.show(raw, checked is not None and checked.data is not None)
 
 
-PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("Summary", "summary"),
+PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("Inside", None), ("Summary", "summary"),
           ("Export", "export"), ("Experiment file", "share"), ("Run", None), ("Runs", None), ("Race", None))
 
 

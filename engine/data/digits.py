@@ -43,13 +43,17 @@ def digits_arrays(config):
 def generate(config: Config) -> Dataset:
     images, targets, train, test = digits_arrays(config)
     kind = "float" if config.get("target") == "input" else "long"
-    return Dataset(
+    dataset = Dataset(
         describe(config),
         to_tensor(images[train], "float"),
         to_tensor(targets[train], kind),
         to_tensor(images[test], "float"),
         to_tensor(targets[test], kind),
     )
+    if config.get("target") == "input":  # an autoencoder's latent space is coloured by the digit
+        labels = digits_arrays({**config, "target": "label"})[1]
+        dataset.extra["labels_test"] = labels[test]
+    return dataset
 
 
 register(

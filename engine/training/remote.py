@@ -190,7 +190,7 @@ def _answer_failed(conn, message: str) -> None:
 
 
 def _dispatch(trainer: Trainer, name: str, args: tuple):
-    if name in ("start", "pause", "step", "stop", "reset", "set_lr", "close", "load_weights"):
+    if name in ("start", "pause", "step", "stop", "reset", "set_lr", "close", "load_weights", "set_insight"):
         getattr(trainer, name)(*args)
         return trainer.snapshot(visuals=False)
     if name == "snapshot":
@@ -221,6 +221,7 @@ class RemoteTrainer:
         self._dataset = None
         self._closed = False  # by close(): nothing starts again
         self._device_words: str | None = None
+        self._insight: tuple | None = None  # the open insight view (view, node, sample), sent to each worker
         self._unstarted()
 
     def _unstarted(self) -> None:
@@ -261,6 +262,8 @@ class RemoteTrainer:
             self._spawn()
         if self._lr != self.experiment.training["lr"]:
             self._control("set_lr", self._lr)  # a rate set before the worker existed
+        if self._insight is not None:
+            self._control("set_insight", *self._insight)
 
     def _spawn(self) -> None:
         """A new worker process at epoch 0 (with self._lock held)."""
@@ -306,6 +309,14 @@ class RemoteTrainer:
             self._last = replace(self._last, lr=self._lr)
             return
         self._control("set_lr", float(lr))
+
+    def set_insight(self, view: str | None, node: str | None = None, sample: int = 0) -> None:
+        """Open an insight view in the worker (None closes it); without a worker, drawn here."""
+        self._insight = (view, node, int(sample)) if view else None
+        if self._conn is not None:
+            self._control("set_insight", *(self._insight or (None,)))
+        elif self._last.visuals is not None:
+            self._last = replace(self._last, visuals=self._untrained_visuals())
 
     def reset(self) -> None:
         """Fresh weights and an empty history; after a crash or once put away, a fresh process
@@ -405,12 +416,14 @@ class RemoteTrainer:
         """The pictures of the model as its first Train will start it (the same seed, so the same
         weights), drawn here: a run nobody trains yet costs no process, and still shows what it
         would learn from."""
+        from engine.training import insights
         from engine.training.session import Session
         from engine.training.visuals import all_visuals
 
         try:
             session = Session(self.experiment, "cpu", dataset=self.dataset)
-            return all_visuals(session)
+            return {**all_visuals(session),
+                    "insight": insights.compute(session, *self._insight) if self._insight else None}
         except Exception as err:  # a picture that cannot be drawn must not break the page
             return {"error": f"{type(err).__name__}: {err}"}
 

@@ -21,6 +21,7 @@ import torch
 
 from engine.errors import Problem, SpecError
 from engine.experiment import Experiment
+from engine.training import insights
 from engine.training.device import describe
 from engine.training.limits import RunLimits, in_words, out_of_memory
 from engine.training.session import Session
@@ -153,6 +154,16 @@ class Trainer:
                 self._pending_lr = float(lr)  # the training thread applies it before its next step
             self._snapshot = self._make_snapshot()
 
+    def set_insight(self, view: str | None, node: str | None = None, sample: int = 0) -> None:
+        """Open an insight view (see `insights.VIEWS`; None closes it): computed with the pictures,
+        in the training thread while training (which owns the model), at once otherwise."""
+        with self._lock:
+            self._insight_request = (view, node, int(sample)) if view else None
+            self._visuals_wanted = True
+            if self._thread is None or not self._thread.is_alive():
+                self._visuals = {**(self._visuals or self._all_visuals()), "insight": self._insight()}
+                self._snapshot = self._make_snapshot()
+
     def reset(self) -> None:
         """Stop, then start over from fresh weights (same seed) with an empty history. Waits for
         the step in progress to end, however long: the old run must not write into the new one."""
@@ -224,6 +235,7 @@ class Trainer:
         self._visuals_wanted = True
         self._visuals: dict | None = None
         self._visuals_time = 0.0
+        self._insight_request = getattr(self, "_insight_request", None)  # an open view stays open on Reset
         self._started = self._last_progress = 0.0
         self._metrics: dict = {}
         self._running_loss: float | None = None
@@ -433,12 +445,23 @@ class Trainer:
         if allow_visuals and self._visuals_wanted and (final or now - self._visuals_time >= VISUALS_EVERY_S):
             self._visuals_wanted = False
             self._visuals_time = now
-            try:
-                self._visuals = all_visuals(self.session)
-            except Exception as err:  # a picture that cannot be drawn must not end the run
-                self._visuals = {"error": f"{type(err).__name__}: {err}"}
+            self._visuals = {**self._all_visuals(), "insight": self._insight()}
         with self._lock:
             self._snapshot = self._make_snapshot()
+
+    def _all_visuals(self) -> dict:
+        try:
+            return all_visuals(self.session)
+        except Exception as err:  # a picture that cannot be drawn must not end the run
+            return {"error": f"{type(err).__name__}: {err}"}
+
+    def _insight(self) -> dict | None:
+        if self._insight_request is None:
+            return None
+        try:
+            return insights.compute(self.session, *self._insight_request)
+        except Exception as err:  # a view that cannot be drawn must not end the run
+            return {"view": self._insight_request[0], "error": f"{type(err).__name__}: {err}"}
 
     def _make_snapshot(self) -> Snapshot:
         self._version += 1

@@ -1,0 +1,220 @@
+"""Views inside a model while it trains, computed in the training process from the engine's own
+model, only for the view a person has open: each layer's outputs as histograms, a convolution's
+filters and feature maps (and pooling's input and output), attention weights per head, a recurrent
+layer's hidden state over time (and an LSTM's gates), and a 2-D bottleneck's latent plane with
+points decoded from it. Each returns a small dict of arrays, drawn by the page."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import fx
+
+from engine.compile import node_values
+from engine.training.session import Session
+
+VIEWS = {
+    "activations": "Activations per layer",
+    "convolution": "Convolution filters and feature maps",
+    "attention": "Attention weights",
+    "recurrent": "Recurrent state over time",
+    "latent": "Latent space",
+}
+CONVOLUTIONS = ("Conv1d", "Conv2d")
+POOLS = ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d")
+ATTENTION = ("MultiheadSelfAttention", "TransformerEncoderLayer")
+RECURRENT = ("RNN", "LSTM", "GRU")
+SATURATING = {"Tanh": 0.97, "Sigmoid": None, "Softmax": None}  # |y| near 1 (tanh); near 0 or 1 (sigmoid)
+BINS = 30
+MAX_LAYERS = 24  # histograms drawn at most
+MAX_MAPS = 16  # filters and feature maps shown per layer
+MAX_POOLED = 4  # channels shown of a pooling's input and output
+BATCH = 256  # test samples whose outputs make the histograms
+LATENT_POINTS = 500
+LATENT_GRID = 8  # decoded points per side of the latent grid
+
+
+def available(experiment) -> dict[str, list[str]]:
+    """The views this model has, each with the nodes it can show (the first is the default)."""
+    analysis = experiment.analysis
+    types = {node.id: node.type for node in experiment.model.nodes}
+    views = {"activations": [n for n in analysis.order if n in types]}
+    for view, kinds in (("convolution", CONVOLUTIONS), ("attention", ATTENTION), ("recurrent", RECURRENT)):
+        nodes = [n for n in analysis.order if types.get(n) in kinds]
+        if nodes:
+            views[view] = nodes
+    output = experiment.model.output
+    latent = [n for n in analysis.order if n in types and n != output and n in analysis.nodes
+              and tuple(analysis.nodes[n].output_shape) == (2,)]
+    if latent:
+        views["latent"] = latent
+    return views
+
+
+def compute(session: Session, view: str, node: str | None = None, sample: int = 0) -> dict | None:
+    """The view's arrays for `node` (default: the view's first) and test sample `sample`; None
+    when this model has no such view."""
+    nodes = available(session.experiment).get(view)
+    if not nodes:
+        return None
+    node = node if node in nodes else nodes[0]
+    sample = min(max(int(sample), 0), len(session.x_test) - 1)
+    session.model.eval()
+    try:
+        with torch.no_grad():
+            result = VIEW_FUNCTIONS[view](session, node, sample)
+    finally:
+        session.model.train()
+    return {"view": view, "node": node, "nodes": nodes, "sample": sample, **result}
+
+
+def _values(session: Session, ids: list[str], x: torch.Tensor) -> list[torch.Tensor]:
+    """The outputs of nodes `ids` for input `x` (a view of the model sharing its weights; kept)."""
+    probes = session.__dict__.setdefault("insight_probes", {})
+    key = tuple(ids)
+    if key not in probes:
+        probes.clear()  # one view is open at a time
+        probes[key] = node_values(session.model, list(ids))
+    return list(probes[key](x))
+
+
+def _input_of(session: Session, node: str) -> str:
+    predecessors = list(session.experiment.analysis.graph.predecessors(node))
+    return predecessors[0] if predecessors else "input"
+
+
+def _value_of(session: Session, node: str, x: torch.Tensor) -> torch.Tensor:
+    return x if node == "input" else _values(session, [node], x)[0]
+
+
+def _activations(session: Session, node: str, sample: int) -> dict:
+    types = {n.id: n.type for n in session.experiment.model.nodes}
+    ids = available(session.experiment)["activations"][:MAX_LAYERS]
+    layers = []
+    for node_id, out in zip(ids, _values(session, ids, session.x_test[:BATCH]), strict=True):
+        values = out.detach().float().reshape(-1).cpu().numpy()
+        values = values[np.isfinite(values)]
+        if not values.size:
+            continue
+        low, high = float(values.min()), float(values.max())
+        if high - low < 1e-6 * max(1.0, abs(low)):  # one value (a saturated layer): a bin around it
+            low, high = low - 0.5, high + 0.5
+        counts, edges = np.histogram(values, bins=BINS, range=(low, high))
+        layers.append({"id": node_id, "type": types[node_id], "counts": counts, "edges": edges,
+                       "zero": float(np.mean(values == 0)), "saturated": _saturated(types[node_id], values)})
+    return {"layers": layers}
+
+
+def _saturated(kind: str, values: np.ndarray) -> float | None:
+    """The share of outputs where a squashing activation is flat (its slope under ~6% of its peak)."""
+    if kind == "Tanh":
+        return float(np.mean(np.abs(values) > 0.97))
+    if kind == "Sigmoid":
+        return float(np.mean((values < 0.03) | (values > 0.97)))
+    return None
+
+
+def _as_images(array: torch.Tensor) -> np.ndarray:
+    """(channels, ...) as (channels, H, W): a 1-D signal becomes one row."""
+    array = array.detach().float().cpu()
+    return (array.unsqueeze(1) if array.dim() == 2 else array).numpy()
+
+
+def _convolution(session: Session, node: str, sample: int) -> dict:
+    module = getattr(session.model, node)
+    weight = module.weight.detach()
+    # one picture per filter: its only input channel, or the mean over several
+    filters = weight[:MAX_MAPS, 0] if weight.shape[1] == 1 else weight[:MAX_MAPS].mean(dim=1)
+    x = session.x_test[sample: sample + 1]
+    pools = [n for n in session.experiment.analysis.order
+             if {m.id: m.type for m in session.experiment.model.nodes}.get(n) in POOLS]
+    pool_inputs = [_input_of(session, p) for p in pools]
+    wanted = list(dict.fromkeys([node, *[i for i in pool_inputs if i != "input"], *pools]))
+    outputs = dict(zip(wanted, _values(session, wanted, x), strict=True))
+    outputs["input"] = x
+    image = x[0].float().cpu()
+    return {"filters": _as_images(filters), "maps": _as_images(outputs[node][0][:MAX_MAPS]),
+            "image": _as_images(image)[0] if image.dim() >= 2 else None,
+            "pooling": [{"id": p, "input": _as_images(outputs[i][0][:MAX_POOLED]), "output": _as_images(outputs[p][0][:MAX_POOLED])}
+                        for p, i in zip(pools, pool_inputs, strict=True)]}
+
+
+def _tokens(session: Session, sample: int) -> list[str]:
+    x = session.x_test[sample]
+    if x.dtype == torch.long:
+        return [str(int(t)) for t in x.reshape(-1)]
+    return [f"t{i}" for i in range(x.shape[0])]
+
+
+def _attention(session: Session, node: str, sample: int) -> dict:
+    module = getattr(session.model, node)
+    h = _value_of(session, _input_of(session, node), session.x_test[sample: sample + 1])
+    if isinstance(module, torch.nn.TransformerEncoderLayer):
+        attention = module.self_attn
+        h = module.norm1(h) if module.norm_first else h
+    else:
+        attention = module.attn
+    _, weights = attention(h, h, h, need_weights=True, average_attn_weights=False)
+    return {"weights": weights[0].float().cpu().numpy(), "tokens": _tokens(session, sample)}
+
+
+def _recurrent(session: Session, node: str, sample: int) -> dict:
+    rnn = getattr(session.model, node).rnn
+    x = _value_of(session, _input_of(session, node), session.x_test[sample: sample + 1]).float()
+    out, _ = rnn(x)
+    result = {"states": out[0].T.float().cpu().numpy(), "signal": x[0, :, 0].cpu().numpy()}
+    if isinstance(rnn, torch.nn.LSTM) and rnn.num_layers == 1:
+        result["gates"] = _lstm_gates(rnn, x[0], out[0, :, : rnn.hidden_size])
+    return result
+
+
+def _lstm_gates(lstm: torch.nn.LSTM, x: torch.Tensor, hidden: torch.Tensor) -> dict[str, np.ndarray]:
+    """The first layer's (forward) gates at each step, averaged over units: how much it lets in,
+    keeps and puts out. PyTorch orders them input, forget, cell, output."""
+    previous = torch.cat([torch.zeros_like(hidden[:1]), hidden[:-1]])
+    pre = x @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + previous @ lstm.weight_hh_l0.T + lstm.bias_hh_l0
+    i, f, _, o = pre.chunk(4, dim=1)
+    return {name: torch.sigmoid(g).mean(dim=1).cpu().numpy() for name, g in (("input", i), ("forget", f), ("output", o))}
+
+
+def _latent(session: Session, node: str, sample: int) -> dict:
+    x = session.x_test[:LATENT_POINTS]
+    codes = _values(session, [node], x)[0].float().cpu().numpy()
+    labels = session.data.extra.get("labels_test")
+    if labels is None and session.data.info.is_classification:
+        labels = session.data.y_test
+    result = {"codes": codes, "labels": None if labels is None else np.asarray(labels[:LATENT_POINTS])}
+    decoder = _decoder(session.model, node)
+    if decoder is not None:
+        low, high = codes.min(axis=0), codes.max(axis=0)
+        axes = [np.linspace(low[d], high[d], LATENT_GRID) for d in range(2)]
+        grid = np.array([(a, b) for b in axes[1][::-1] for a in axes[0]], dtype=np.float32)
+        decoded = session.objective.scores(decoder(torch.from_numpy(grid).to(session.device))).float().cpu()
+        if decoded.dim() == 4:  # images (points, channels, H, W): the first channel
+            result["grid"] = {"axes": [a.tolist() for a in axes], "images": decoded[:, 0].numpy()}
+    return result
+
+
+def _decoder(model: fx.GraphModule, node_id: str) -> fx.GraphModule | None:
+    """The part of `model` after node `node_id`, taking that node's value as its input; None when
+    the rest also reads anything before it (a skip around the bottleneck)."""
+    nodes = list(model.graph.nodes)
+    last = max((i for i, n in enumerate(nodes) if n.meta.get("node_id") == node_id), default=None)
+    if last is None:
+        return None
+    graph, env = fx.Graph(), {}
+    env[nodes[last].name] = graph.placeholder("latent")
+    for node in nodes[last + 1:]:
+        if node.op == "output":
+            graph.output(fx.node.map_arg(node.args[0], lambda n: env[n.name]))
+            break
+        if any(n.name not in env and n.op != "get_attr" for n in node.all_input_nodes):
+            return None
+        for attr in (n for n in node.all_input_nodes if n.op == "get_attr" and n.name not in env):
+            env[attr.name] = graph.node_copy(attr)
+        env[node.name] = graph.node_copy(node, lambda n: env[n.name])
+    return fx.GraphModule(model, graph, class_name="Decoder")
+
+
+VIEW_FUNCTIONS = {"activations": _activations, "convolution": _convolution, "attention": _attention,
+                  "recurrent": _recurrent, "latent": _latent}
