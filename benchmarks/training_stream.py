@@ -69,9 +69,13 @@ ATTENTION = {
 }
 
 
-def steps_per_second(raw: dict, seconds: float, poll_hz: float | None, flush_denormal: bool = True) -> float:
-    """Train for `seconds`; with `poll_hz`, a reader thread asks for snapshots that often."""
+def steps_per_second(raw: dict, seconds: float, poll_hz: float | None, flush_denormal: bool = True,
+                     insight: tuple | None = None) -> float:
+    """Train for `seconds`; with `poll_hz`, a reader thread asks for snapshots that often (with
+    the insight view `insight`, (view, node, sample), open)."""
     trainer = Trainer(load_experiment(raw), device="cpu", flush_denormal=flush_denormal)
+    if insight is not None:
+        trainer.set_insight(*insight)
     stop = threading.Event()
 
     def reader():

@@ -41,6 +41,7 @@ IDLE, WAITING, RUNNING, PAUSED, FINISHED, STOPPED, DIVERGED, FAILED = (
 ENDED = (FINISHED, STOPPED, DIVERGED, FAILED)
 PROGRESS_EVERY_S = 0.1  # publish the running loss this often inside a long epoch
 VISUALS_EVERY_S = 0.05  # draw pictures at most this often, and only when asked for
+INSIGHT_EVERY_S = 0.5  # an open insight view at most this often (the page redraws it once a second)
 TURN_CHECK_EVERY_S = 0.1  # once a turn is up, look this often whether anyone waits for the slot
 
 
@@ -236,6 +237,7 @@ class Trainer:
         self._visuals: dict | None = None
         self._visuals_time = 0.0
         self._insight_request = getattr(self, "_insight_request", None)  # an open view stays open on Reset
+        self._insight_time = 0.0
         self._started = self._last_progress = 0.0
         self._metrics: dict = {}
         self._running_loss: float | None = None
@@ -445,7 +447,9 @@ class Trainer:
         if allow_visuals and self._visuals_wanted and (final or now - self._visuals_time >= VISUALS_EVERY_S):
             self._visuals_wanted = False
             self._visuals_time = now
-            self._visuals = {**self._all_visuals(), "insight": self._insight()}
+            fresh = now - self._insight_time >= INSIGHT_EVERY_S or final
+            self._visuals = {**self._all_visuals(),
+                             "insight": self._insight() if fresh else (self._visuals or {}).get("insight")}
         with self._lock:
             self._snapshot = self._make_snapshot()
 
@@ -456,6 +460,7 @@ class Trainer:
             return {"error": f"{type(err).__name__}: {err}"}
 
     def _insight(self) -> dict | None:
+        self._insight_time = time.perf_counter()
         if self._insight_request is None:
             return None
         try:
