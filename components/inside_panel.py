@@ -78,7 +78,9 @@ def _figures(trainer, view: str) -> None:
         except Exception as err:  # a view that cannot be drawn leaves the page and the run as they are
             st.warning(f"This view could not be drawn: {type(err).__name__}: {err}")
             return
-        for name, figure in drawn.items():
-            st.plotly_chart(figure, key=f"inside_{name}", config={"displayModeBar": False})
+        # the latent plane and its decoded grid side by side; the other views' figures one under another
+        places = st.columns(len(drawn)) if view == "latent" else [st.container()] * len(drawn)
+        for place, (name, figure) in zip(places, drawn.items(), strict=True):
+            place.plotly_chart(figure, key=f"inside_{name}", config={"displayModeBar": False})
 
     drawn()

@@ -26,6 +26,12 @@ def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
                              **{"showlegend": False, **extra})
 
 
+def _titled(fig: go.Figure, text: str) -> go.Figure:
+    """A figure title above its panels' own titles."""
+    return fig.update_layout(title={"text": text, "x": 0, "y": 1, "yanchor": "top", "font": {"size": 13}},
+                             margin={"t": 62}, height=fig.layout.height + 22)
+
+
 def _images(arrays, titles: list[str], colours=DIVERGING, symmetric: bool = True) -> go.Figure:
     """Small heatmaps in rows of PER_ROW, each on its own scale (a filter's sign matters, so
     signed values are centred on zero); rows top to bottom as the image is."""
@@ -76,9 +82,8 @@ def convolution(insight: dict) -> dict[str, go.Figure]:
     drawn = {"filters": _images(insight["filters"], [f"filter {i}" for i in range(len(insight["filters"]))]),
              "maps": _images(insight["maps"], [f"map {i}" for i in range(len(insight["maps"]))], symmetric=False,
                              colours=GREYS)}
-    drawn["filters"].update_layout(title={"text": f"{node}: filters (blue +, orange −)", "x": 0, "font": {"size": 13}})
-    drawn["maps"].update_layout(title={"text": f"{node}: feature maps of test sample {insight['sample']}",
-                                       "x": 0, "font": {"size": 13}})
+    _titled(drawn["filters"], f"{node}: filters (blue +, orange −)")
+    _titled(drawn["maps"], f"{node}: feature maps of test sample {insight['sample']}")
     if insight.get("image") is not None:
         drawn["image"] = _images(insight["image"][None], [f"test sample {insight['sample']}"], colours=GREYS,
                                  symmetric=False)
@@ -87,8 +92,7 @@ def convolution(insight: dict) -> dict[str, go.Figure]:
         pair = _images([*pool["input"], *pool["output"]],
                        [f"in {c}" for c in range(channels)] + [f"out {c}" for c in range(channels)],
                        colours=GREYS, symmetric=False)
-        drawn[f"pool_{pool['id']}"] = pair.update_layout(
-            title={"text": f"{pool['id']}: input and output, first {channels} channels", "x": 0, "font": {"size": 13}})
+        drawn[f"pool_{pool['id']}"] = _titled(pair, f"{pool['id']}: input and output, first {channels} channels")
     return drawn
 
 
@@ -116,7 +120,8 @@ def recurrent(insight: dict) -> dict[str, go.Figure]:
                         subplot_titles=["input sequence", "hidden state (units × time)",
                                         "LSTM gates, mean over units"][:rows], vertical_spacing=0.08)
     steps = list(range(states.shape[1]))
-    fig.add_scatter(x=steps, y=insight["signal"], mode="lines+markers", line={"color": POSITIVE}, row=1, col=1)
+    fig.add_scatter(x=steps, y=insight["signal"], mode="lines+markers", line={"color": "#555555"}, showlegend=False,
+                    hovertemplate="step %{x}: %{y:.3f}<extra></extra>", row=1, col=1)
     peak = float(np.abs(states).max()) or 1.0
     fig.add_heatmap(z=states, x=steps, zmin=-peak, zmax=peak, colorscale=DIVERGING, colorbar={"len": 0.5},
                     hovertemplate="unit %{y}, step %{x}: %{z:.3f}<extra></extra>", row=2, col=1)
@@ -143,7 +148,7 @@ def latent(insight: dict) -> dict[str, go.Figure]:
                             marker={"color": CLASS_COLOURS[int(value) % len(CLASS_COLOURS)], "size": 5})
     fig.update_xaxes(title_text=f"{insight['node']} unit 0")
     fig.update_yaxes(title_text=f"{insight['node']} unit 1")
-    drawn = {"latent": _layout(fig, 380, showlegend=labels is not None,
+    drawn = {"latent": _layout(fig, 420, showlegend=labels is not None,
                                title={"text": "test set in the latent plane", "x": 0, "font": {"size": 13}})}
     grid = insight.get("grid")
     if grid is not None:
@@ -154,7 +159,7 @@ def latent(insight: dict) -> dict[str, go.Figure]:
         decoded = go.Figure(go.Heatmap(z=tiled, colorscale=GREYS, showscale=False, hoverinfo="skip"))
         decoded.update_xaxes(visible=False)
         decoded.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
-        drawn["decoded"] = _layout(decoded, 380, title={"text": "decoded from a grid over the plane", "x": 0,
+        drawn["decoded"] = _layout(decoded, 420, title={"text": "decoded from a grid over the plane", "x": 0,
                                                         "font": {"size": 13}})
     return drawn
 

@@ -135,7 +135,8 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
     if "predicted" in shown:
         titles = [f"{p} {'✓' if p == t else f'✗ ({t})'}" for p, t in zip(shown["predicted"], shown["truth"], strict=True)]
     else:
-        titles = ["input"] * len(images) + ["output"] * len(images)
+        # one label per row, over its first image: ten "input"s ran into each other in a narrow column
+        titles = ["input", *[""] * (len(images) - 1), "output", *[""] * (len(images) - 1)]
     fig = make_subplots(rows=rows, cols=len(images), subplot_titles=titles, horizontal_spacing=0.01,
                         vertical_spacing=0.12)
     pictures = [images] + ([shown["reconstructed"]] if rows == 2 else [])

@@ -39,6 +39,8 @@ def test_an_autoencoder_shows_each_image_above_its_reconstruction():
     assert len([t for t in figure.data if t.type == "heatmap"]) == 20
     with_model = session.model.eval()(session.x_test[:1])[0, 0].detach().numpy()
     assert np.allclose(snap.visuals["samples"]["reconstructed"][0], with_model, atol=1e-6)
+    # one label per row (ten "input" labels overlapped in the live column)
+    assert [a.text for a in figure.layout.annotations if a.text] == ["input", "output"]
 
 
 def test_no_samples_for_data_that_is_not_images():
