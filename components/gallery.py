@@ -23,7 +23,7 @@ from engine.spec import INPUT_ID
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 FAMILY_TITLES = {"basics": "Basics", "vision": "Vision", "sequences": "Sequences", "attention": "Attention",
-                 "tricks": "Tricks of the trade"}
+                 "generative": "Generative models", "tricks": "Tricks of the trade"}
 
 
 def presets(folder: Path = PRESETS) -> list[tuple[str, dict]]:

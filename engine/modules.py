@@ -25,6 +25,27 @@ class Step(nn.Module):
         return (x > 0).to(x.dtype)
 
 
+class Sample(nn.Module):
+    """A variational autoencoder's sampling step. From a mean and a log-variance it draws
+    z = mean + exp(log_var / 2) * noise while training (the reparameterisation trick: the noise is
+    an input of its own, so gradients reach the mean and the variance), and gives the mean itself
+    otherwise. While training it keeps `kl`, the batch's mean KL divergence from N(0, 1), which
+    the loss adds with the weight `training.kl_weight`."""
+
+    def forward(self, mean, log_var):
+        log_var = log_var.clamp(-30.0, 20.0)  # exp() of a wild log-variance must not overflow
+        if not self.training:
+            return mean
+        dims = tuple(range(1, mean.dim()))
+        self.kl = (-0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=dims)).mean()
+        return mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+
+
+def kl_terms(model):
+    """The KL divergences the Sample layers of `model` kept in its last training forward pass."""
+    return sum(m.kl for m in model.modules() if isinstance(m, Sample) and hasattr(m, "kl"))
+
+
 class GlobalAvgPool(nn.Module):
     """Average over every dimension after the channels: (batch, C, ...) -> (batch, C)."""
 

@@ -67,6 +67,10 @@ def training_source(experiment) -> str:
         "l1": "    return TRAINING['reg_rate'] * sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)",
         "l2": "    return TRAINING['reg_rate'] * sum(p.pow(2).sum() for p in model.parameters() if p.dim() > 1)",
     }[config["regularization"] if config["reg_rate"] else "none"]
-    regularization = "\n".join(["def penalty(model):", '    """L1/L2 on the weights (not the biases)."""', penalty])
+    if any(node.type == "Sample" for node in experiment.model.nodes):  # a variational autoencoder's KL term
+        kl = "TRAINING['kl_weight'] * sum(m.kl for m in model.modules() if isinstance(m, Sample) and hasattr(m, 'kl'))"
+        penalty = f"    return {kl}" if penalty.endswith("0.0") else f"{penalty} + {kl}"
+    regularization = "\n".join(["def penalty(model):", '    """L1/L2 on the weights (not the biases), and the KL term of Sample layers."""',
+                                 penalty])
     return "\n\n\n".join([f"TRAINING = {literal}\nEPS = 1e-7", objective_source(experiment),
                           *copied(make_optimizer, schedule_factor), regularization])

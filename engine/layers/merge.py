@@ -65,6 +65,19 @@ register(
         lambda ins, p: Call(modules.Multiply),
         equal_shapes("Multiply"),
     ),
+    LayerType(
+        name="Sample",
+        group="merge",
+        explain="A variational autoencoder's random code: takes a mean and a log-variance (two branches of equal "
+                "size) and draws mean + e^(log_var/2)·noise while training, the mean otherwise; the loss adds "
+                "the KL term that keeps the codes near N(0, 1) (weight: training.kl_weight).",
+        params={},
+        shape=equal_shapes("Sample"),
+        module=lambda ins, p: Call(modules.Sample),
+        macs=zero_macs,
+        min_inputs=2,
+        max_inputs=2,
+    ),
     merge(
         "Concat",
         "Joins its inputs end to end along one dimension, keeping all their features.",

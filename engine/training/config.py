@@ -47,6 +47,7 @@ FIELDS: dict[str, Param] = {
     "lr_step_every": Int(default=None, low=1, help="step schedule: epochs between drops (default: a third of epochs)"),
     "lr_gamma": Float(default=0.1, low=0.0, high=1.0, low_open=True, help="step schedule: factor at each drop"),
     "grad_clip": Float(default=0.0, low=0.0, help="largest gradient norm (0 = off)"),
+    "kl_weight": Float(default=1.0, low=0.0, help="weight of the KL term of Sample layers (variational autoencoders)"),
     "seed": Int(default=0, low=0, high=2**31 - 1, help="same seed, same run"),
     "device": Choice(default="auto", choices=("auto", "cpu", "cuda", "mps"), help="auto: CUDA, else MPS, else CPU"),
 }

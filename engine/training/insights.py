@@ -46,8 +46,8 @@ def available(experiment) -> dict[str, list[str]]:
     output = experiment.model.output
     latent = [n for n in analysis.order if n in types and n != output and n in analysis.nodes
               and tuple(analysis.nodes[n].output_shape) == (2,)]
-    if latent:
-        views["latent"] = latent
+    if latent:  # a variational autoencoder's sampled code first: the decoder reads from it
+        views["latent"] = sorted(latent, key=lambda n: types[n] != "Sample")
     return views
 
 

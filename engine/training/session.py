@@ -15,6 +15,7 @@ from torch import nn
 from engine.compile import build_model
 from engine.data import Dataset, make_dataset
 from engine.experiment import Experiment
+from engine.modules import Sample, kl_terms
 from engine.training.device import pick_device
 from engine.training.metrics import evaluate
 from engine.training.objective import prepare
@@ -70,6 +71,7 @@ class Session:
         self.factor = schedule_factor(config)
         self.base_lr = config["lr"]
         self.penalized = [p for p in self.model.parameters() if p.dim() > 1]  # weights, not biases
+        self.samples = any(isinstance(m, Sample) for m in self.model.modules())  # a variational autoencoder
         self.shuffle = torch.Generator().manual_seed(config["seed"])
         torch.manual_seed(config["seed"])  # dropout draws from the global generator
         self.epoch = 0
@@ -93,12 +95,14 @@ class Session:
             group["lr"] = self.base_lr * self.factor(self.epoch)
 
     def penalty(self) -> torch.Tensor | float:
+        """What the loss adds: L1/L2 on the weights, and the KL term of Sample layers."""
+        kl = self.config["kl_weight"] * kl_terms(self.model) if self.samples else 0.0
         kind, rate = self.config["regularization"], self.config["reg_rate"]
         if kind == "none" or rate == 0:
-            return 0.0
+            return kl
         if kind == "l1":
-            return rate * sum(p.abs().sum() for p in self.penalized)
-        return rate * sum(p.pow(2).sum() for p in self.penalized)
+            return kl + rate * sum(p.abs().sum() for p in self.penalized)
+        return kl + rate * sum(p.pow(2).sum() for p in self.penalized)
 
     def run_epoch(
         self, gate: Callable[[], bool] = lambda: True, progress: Callable[[int, float], None] | None = None

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 VIEWS = [("cnn_digits", "Convolution filters and feature maps", "feature maps of test sample 0"),
          ("transformer_reverse", "Attention weights", "head 4"),
          ("lstm_sine", "Recurrent state over time", "LSTM gates, mean over units"),
-         ("autoencoder_latent2d", "Latent space", "decoded from a grid over the plane"),
+         ("vae_digits", "Latent space", "decoded from a grid over the plane"),
          ("vanishing_sigmoid", "Activations per layer", "saturated")]
 
 
