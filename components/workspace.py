@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from components import memo
 from engine import Experiment as Checked
 from engine import Problem, SpecError
 from engine.experiment import check_experiment
@@ -54,7 +55,8 @@ def check(raw: Experiment) -> tuple[Checked | None, list[Problem]]:
     it has data but no training section (valid in a file that describes a model and its data)."""
     if isinstance(raw, dict) and raw.get("training") is None and raw.get("data") is not None:
         raw = {**raw, "training": {}}
-    return check_experiment(raw, WEB_LIMITS)
+    # the page asks several times a run (run, race, exports, inside): checked once per experiment
+    return memo.remembered("check", json.dumps(raw, sort_keys=True, default=repr), lambda: check_experiment(raw, WEB_LIMITS))
 
 
 def started() -> bool:

@@ -24,7 +24,13 @@ def build_model(model, seed: int = 0, limits: Limits | None = None) -> fx.GraphM
 
     Raises `SpecError` listing every problem, before any weight is allocated.
     """
-    analysis = model if isinstance(model, Analysis) else analyze(_model_section(model), limits)
+    known = getattr(model, "analysis", None)  # an Experiment was analysed when it was loaded: not again
+    if isinstance(model, Analysis):
+        analysis = model
+    elif isinstance(known, Analysis) and limits is None:
+        analysis = known
+    else:
+        analysis = analyze(_model_section(model), limits)
     if analysis.problems:
         raise SpecError(analysis.problems)
     spec = analysis.spec
