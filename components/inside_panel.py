@@ -15,6 +15,7 @@ POLL_S = 1.0  # how often an open view is redrawn while training (it is computed
 PART = "inside"
 SENT = "inside_sent"  # (trainer id, view, node, sample) last asked of the trainer
 SAMPLED = ("convolution", "attention", "recurrent")  # views of one test sample
+PICK, PICKABLE = "inside_pick", 12  # the strip of test images to click
 HINTS = {
     "activations": "Each layer's outputs on 256 test samples. A squashing activation with most outputs near its "
                    "ends is saturated (its slope there is almost zero, so little gradient passes back); a ReLU "
@@ -44,15 +45,30 @@ def show(trainer) -> None:
     node = cells[1].selectbox("Layer", nodes, key=f"inside_node_{view}") if len(nodes) > 1 and view != "activations" \
         else nodes[0]
     sample = 0
+    images = view in SAMPLED and trainer.dataset.info.kind == "image"
+    if images:
+        _take_pick()
     if view in SAMPLED:
         sample = int(cells[2].number_input("Test sample", 0, len(trainer.dataset.x_test) - 1, 0,
                                            key="inside_sample", help="which test sample the view follows"))
+    if images:
+        st.caption("Click a digit to follow it:")
+        st.plotly_chart(insight_figures.picker(trainer.dataset.x_test[:PICKABLE, 0].numpy()), key=PICK,
+                        on_select="rerun", selection_mode="points", config={"displayModeBar": False})
     cells[3].caption(HINTS[view])
     wanted = (id(trainer), view, node, sample)
     if st.session_state.get(SENT) != wanted:
         trainer.set_insight(view, node, sample)
         st.session_state[SENT] = wanted
     _figures(trainer, view)
+
+
+def _take_pick() -> None:
+    """A digit clicked in the strip becomes the test sample (before its input is drawn)."""
+    points = ((st.session_state.get(PICK) or {}).get("selection") or {}).get("points") or []
+    index = points[0].get("point_index") if points else None
+    if isinstance(index, int) and 0 <= index < PICKABLE and index != st.session_state.get("inside_picked"):
+        st.session_state.inside_sample = st.session_state.inside_picked = index
 
 
 def close(trainer) -> None:

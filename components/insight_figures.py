@@ -22,8 +22,8 @@ def figures(insight: dict) -> dict[str, go.Figure]:
 
 
 def _layout(fig: go.Figure, height: int, **extra) -> go.Figure:
-    return fig.update_layout(template=TEMPLATE, height=height, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-                             **{"showlegend": False, **extra})
+    return fig.update_layout(**{"template": TEMPLATE, "height": height, "margin": {"l": 40, "r": 10, "t": 40, "b": 30},
+                                "showlegend": False, **extra})
 
 
 def _titled(fig: go.Figure, text: str) -> go.Figure:
@@ -166,3 +166,18 @@ def latent(insight: dict) -> dict[str, go.Figure]:
 
 DRAW = {"activations": activations, "convolution": convolution, "attention": attention, "recurrent": recurrent,
         "latent": latent}
+
+
+def picker(images: np.ndarray) -> go.Figure:
+    """Test images in a row to click: one heatmap strip, and an invisible point over each image
+    (plotly selects points, not heatmap cells)."""
+    count, height, width = images.shape
+    gap = np.full((height, 1), np.nan)
+    strip = np.hstack([np.hstack([image, gap]) for image in images])
+    fig = go.Figure(go.Heatmap(z=strip, colorscale=GREYS, showscale=False, hoverinfo="skip"))
+    centres = [i * (width + 1) + (width - 1) / 2 for i in range(count)]
+    fig.add_scatter(x=centres, y=[(height - 1) / 2] * count, mode="markers", hovertemplate="test sample %{text}<extra></extra>",
+                    text=[str(i) for i in range(count)], marker={"size": 30, "opacity": 0, "symbol": "square"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x")
+    return _layout(fig, 110, margin={"l": 0, "r": 0, "t": 4, "b": 4}, dragmode=False, clickmode="event+select")

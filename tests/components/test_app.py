@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
 SPIRAL = json.loads((ROOT / "presets" / "spiral.json").read_text())
-TABS = ["Model", "Training", "Data", "Summary", "Export", "Experiment file", "Run", "Runs"]
+TABS = ["Model", "Training", "Data", "Inside", "Summary", "Export", "Experiment file", "Run", "Runs", "Race"]
 SESSION = "test session id"  # AppTest's session id: the run panel's trainer is cached under it
 
 
@@ -312,7 +312,7 @@ def test_classroom_flags_hide_sections():
     page = open_page(hide="data,training,share")
     labels = [s.label for s in page.selectbox]
     assert "Dataset" not in labels and "optimizer" not in labels and "learning rate" not in labels
-    assert [t.label for t in page.tabs] == ["Model", "Summary", "Export", "Run", "Runs"]
+    assert [t.label for t in page.tabs] == ["Model", "Inside", "Summary", "Export", "Run", "Runs", "Race"]
     assert not [c for c in page.get("component_instance") if c.key == "share_copy_link"]
     assert not page.get("download_button")
     assert page.button(key="run_train")  # the run controls stay for the demo

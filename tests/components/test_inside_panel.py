@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.parametrize(("preset", "view"), [("cnn_digits", "convolution"), ("transformer_reverse", "attention"),
-                                              ("lstm_sine", "recurrent"), ("autoencoder_latent2d", "latent"),
+                                              ("lstm_sine", "recurrent"), ("vae_digits", "latent"),
                                               ("vanishing_sigmoid", "activations"), ("playground", "latent")])
 def test_every_views_figures_draw_and_serialise(preset, view):
     drawn = insight_figures.figures(insights.compute(Session(load_experiment(ROOT / "presets" / f"{preset}.json"), "cpu"), view))
@@ -45,3 +45,18 @@ def test_the_tab_shows_this_models_views_and_follows_the_picked_layer_and_sample
     app.session_state["app_panel"] = "Summary"  # another tab: the view is closed in the trainer
     app.run()
     assert "inside_sent" not in app.session_state
+
+
+def test_a_clicked_digit_becomes_the_followed_test_sample():
+    app = app_on_tab("Inside")
+    app.session_state["workspace_current"] = json.loads((ROOT / "presets" / "cnn_digits.json").read_text())
+    app.run()
+    app.selectbox(key="inside_view").set_value("convolution").run()
+    assert "inside_pick" in figures(app)  # the strip of test digits to click
+    app.session_state["inside_pick"] = {"selection": {"points": [{"point_index": 5, "curve_number": 1}],
+                                                      "box": [], "lasso": []}}
+    app.run()
+    assert not app.exception, app.exception
+    assert app.number_input(key="inside_sample").value == 5
+    assert app.session_state["inside_sent"][1:] == ("convolution", "conv1", 5)
+    assert "test sample 5" in figures(app)["inside_maps"]["layout"]["title"]["text"]

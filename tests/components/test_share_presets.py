@@ -201,7 +201,7 @@ def keys(app) -> list[str]:
 def test_the_playground_hides_the_sections_the_link_names(fresh_session):
     app = open_playground("builder,summary,text")
     assert not [k for k in keys(app) if k.startswith(("palette_", "builder_", "mlp_", "inspect_"))]  # no quick row either
-    assert [t.label for t in app.tabs] == ["Training", "Data", "Export", "Experiment file", "Run", "Runs"]
+    assert [t.label for t in app.tabs] == ["Training", "Data", "Inside", "Export", "Experiment file", "Run", "Runs", "Race"]
     assert not app.text  # no headline
     assert not app.dataframe and "Parameters" not in {m.label for m in app.metric}
     assert any(k.startswith("data_") for k in keys(app)) and app.button(key="run_train")  # the rest stays
@@ -218,7 +218,7 @@ def test_the_playground_hides_the_sections_the_link_names(fresh_session):
 ])
 def test_each_flag_hides_its_part_of_the_page_and_nothing_else(fresh_session, hide, gone_keys, gone_tabs):
     app = open_playground(hide, panel="Training" if hide != "training" else "Data")
-    everything = ["Model", "Training", "Data", "Summary", "Export", "Experiment file", "Run", "Runs"]
+    everything = ["Model", "Training", "Data", "Inside", "Summary", "Export", "Experiment file", "Run", "Runs", "Race"]
     assert [t.label for t in app.tabs] == [t for t in everything if t not in gone_tabs]
     for prefix in ("data_", "bar_", "mlp_row_"):
         assert any(k.startswith(prefix) for k in keys(app)) == (prefix not in gone_keys), prefix

@@ -26,7 +26,7 @@ def test_each_model_offers_the_views_of_the_layers_it_has():
     assert set(insights.available(load_experiment(ROOT / "presets" / "cnn_digits.json"))) == {"activations", "convolution"}
     assert insights.available(load_experiment(ROOT / "presets" / "transformer_reverse.json"))["attention"] == ["encoder"]
     assert insights.available(load_experiment(ROOT / "presets" / "lstm_sine.json"))["recurrent"] == ["lstm"]
-    assert insights.available(load_experiment(ROOT / "presets" / "autoencoder_latent2d.json"))["latent"] == ["latent"]
+    assert insights.available(load_experiment(ROOT / "presets" / "vae_digits.json"))["latent"] == ["z", "mean", "log_var"]
     assert "latent" not in insights.available(load_experiment(ROOT / "presets" / "autoencoder_digits.json"))  # 8-D code
     assert insights.compute(session_of("playground"), "convolution") is None  # no conv layer: no view
 
@@ -86,13 +86,14 @@ def test_a_saturated_sigmoid_layer_is_said_to_be_saturated():
     assert layers["squash"]["counts"].sum() == 50 * 4  # the 50 test samples' 4 outputs, in one bin
 
 
-def test_a_two_number_bottleneck_shows_its_codes_and_decodes_a_grid():
-    session = session_of("autoencoder_latent2d")
+def test_a_two_number_code_shows_its_codes_and_decodes_a_grid():
+    session = session_of("vae_digits")  # evaluating, its Sample layer gives the mean: the codes are the means
     view = insights.compute(session, "latent")
+    assert view["node"] == "z"  # the sampled code first: the decoder reads from it
     x = session.x_test[: insights.LATENT_POINTS]
     model = session.model.eval()
     with torch.no_grad():
-        codes = model.latent(model.enc_act(model.enc(model.flat(x))))
+        codes = model.mean(model.enc_act(model.enc(model.flat(x))))
     assert np.allclose(view["codes"], codes.numpy(), atol=1e-5)
     assert view["labels"] is not None and set(np.unique(view["labels"])) <= set(range(10))
     images = view["grid"]["images"]
