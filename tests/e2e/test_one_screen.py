@@ -39,6 +39,8 @@ def boxes(page) -> dict[str, dict]:
     inner = live_frame(page)
 
     def in_frame(selector: str) -> dict:
+        # the frame redraws a part when the run's state moves on: wait for it rather than catch the gap
+        inner.locator(selector).first.wait_for(state="visible", timeout=15_000)
         box = inner.locator(selector).first.bounding_box()  # Playwright gives frame contents in page coordinates
         assert box is not None, f"{selector} is not drawn"
         return box
