@@ -154,6 +154,8 @@ def latent(insight: dict) -> dict[str, go.Figure]:
     if grid is not None:
         images = np.asarray(grid["images"])
         side = math.isqrt(len(images))
+        # a blank line after each image, so the grid reads as separate digits
+        images = np.pad(images.astype(float), ((0, 0), (0, 1), (0, 1)), constant_values=np.nan)
         h, w = images.shape[1:]
         tiled = images.reshape(side, side, h, w).transpose(0, 2, 1, 3).reshape(side * h, side * w)
         decoded = go.Figure(go.Heatmap(z=tiled, colorscale=GREYS, showscale=False, hoverinfo="skip"))
