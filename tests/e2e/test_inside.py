@@ -36,4 +36,7 @@ def test_each_view_opens_on_its_preset_while_training(page, app_url):
         settled(page)
         expect(page.get_by_text("could not be drawn")).to_have_count(0)
         button(page, "Pause").click()
+        # paused before the page is left: a closed tab's run trains on until the server lets its
+        # session go, and holds a training slot that the next tests' runs would wait for
+        expect(button(page, "Resume")).to_be_visible(timeout=30_000)
     assert not page.errors, page.errors
