@@ -5,9 +5,8 @@ live. Owns the session keys `race_*`."""
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -34,7 +33,6 @@ STATE_WORDS = {RUNNING: "training", WAITING: "waiting for a free slot"}
 class Race:
     varied: str
     entrants: list[tuple[str, RemoteTrainer]]
-    started: float = field(default_factory=time.time)
 
     def live(self) -> bool:
         return any(t.last_snapshot().state not in ENDED for _, t in self.entrants)
@@ -95,12 +93,12 @@ def _start(holder: dict, raw: dict, varied: str, values: list, epochs: int) -> N
                  "NEUROLOOM_MAX_WORKERS).")
         return
     try:
-        field = contenders(raw, varied, values)
+        entries = contenders(raw, varied, values)
     except SpecError as err:
         st.error("; ".join(err.lines()))
         return
     experiments = []
-    for label, contender in field:  # checked as the page checks a link: under the server's limits
+    for label, contender in entries:  # checked as the page checks a link: under the server's limits
         experiment, problems = workspace.check({**contender, "training": {**contender["training"], "epochs": int(epochs)}})
         if experiment is None:
             st.error(f"{label}: {problems[0]}")

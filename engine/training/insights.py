@@ -126,8 +126,8 @@ def _convolution(session: Session, node: str, sample: int) -> dict:
     # one picture per filter: its only input channel, or the mean over several
     filters = weight[:MAX_MAPS, 0] if weight.shape[1] == 1 else weight[:MAX_MAPS].mean(dim=1)
     x = session.x_test[sample: sample + 1]
-    pools = [n for n in session.experiment.analysis.order
-             if {m.id: m.type for m in session.experiment.model.nodes}.get(n) in POOLS]
+    types = {m.id: m.type for m in session.experiment.model.nodes}
+    pools = [n for n in session.experiment.analysis.order if types.get(n) in POOLS]
     pool_inputs = [_input_of(session, p) for p in pools]
     wanted = list(dict.fromkeys([node, *[i for i in pool_inputs if i != "input"], *pools]))
     outputs = dict(zip(wanted, _values(session, wanted, x), strict=True))
