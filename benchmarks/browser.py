@@ -158,12 +158,23 @@ def epoch(page) -> int:
     return int(value.split("/")[0].replace(",", ""))
 
 
-def wait_until(check, timeout: float = 30.0, what: str = "condition", every: float = 0.02):
-    """Poll `check` until it returns something truthy; raise after `timeout` seconds."""
+def page_says(page) -> str:
+    """What the page tells its user now (the reading caption and any alerts): for a failure's message."""
+    try:
+        caption = reading_caption(page).all_inner_texts()
+        alerts = page.get_by_test_id("stAlert").all_inner_texts()
+    except Exception as err:  # a closed or crashed page says so
+        return f"(the page could not be read: {err})"
+    return " | ".join(text.strip() for text in caption + alerts if text.strip()) or "(nothing)"
+
+
+def wait_until(check, timeout: float = 30.0, what: str = "condition", every: float = 0.02, said=None):
+    """Poll `check` until it returns something truthy; raise after `timeout` seconds (with what
+    `said()` tells, when given)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
         if result:
             return result
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}" + (f"; the page says: {said()}" if said else ""))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from components import fragments, owner, run_curves, workspace
+from components import fragments, owner, page_presence, run_curves, workspace
 from engine.errors import SpecError
 from engine.race import CHOICES, MAX_CONTENDERS, MIN_CONTENDERS, VARIED, contenders, defaults
 from engine.runs import home as run_store_home
@@ -107,8 +107,9 @@ def _start(holder: dict, raw: dict, varied: str, values: list, epochs: int) -> N
     if holder["race"] is not None:
         holder["race"].close()
     record = {"owner": owner.current(), "home": str(run_store_home()), "tags": ["race"]} if recording_enabled() else None
+    page_open = page_presence.watcher()
     entrants = [(label, RemoteTrainer(experiment, slots=shared_slots(), limits=WEB_RUNS,
-                                      record=record and {**record, "name": label}))
+                                      record=record and {**record, "name": label}, page_open=page_open))
                 for label, experiment in experiments]
     holder["race"] = Race(varied, entrants)
     # each start waits for its process to build the run: side by side, not one after another

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments, graph_view, owner, workspace
+from components import fragments, graph_view, owner, page_presence, workspace
 from components.live import feed, reading, view
 from components.live.timing import UNFED_POLL_S
 from engine import Experiment
@@ -125,7 +125,8 @@ def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     # its process starts on the first Train, under the server's limits on epochs, time and memory
     # into the run store, as this browser's
     record = {"owner": owner.current(), "home": str(run_store_home())} if recording_enabled() else None
-    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS, record=record)
+    return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS, record=record,
+                         page_open=page_presence.watcher())
 
 
 def follow_rate(raw: dict[str, Any]) -> None:

@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def session_run_store_home(tmp_path_factory):
     """Servers started for the whole session (the browser tests' app) record into a temporary run
     store too: set before any session fixture starts one."""
+    folder = tmp_path_factory.mktemp("neuroloom-session-home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NEUROLOOM_HOME", str(tmp_path_factory.mktemp("neuroloom-session-home")))
-        yield
+        patch.setenv("NEUROLOOM_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ import time
 import types
 import weakref
 from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.errors import SpecError
@@ -33,6 +34,8 @@ CLOSE_TIMEOUT_S = 1.0  # Stop always stops: after this the process is terminated
 NICENESS = 5  # the page answers first; training takes the rest of the CPU
 THREADS = env_int("NEUROLOOM_TRAINING_THREADS", 1)
 IDLE_WORKER_S = env_int("NEUROLOOM_IDLE_WORKER_S", 600)  # a worker not training this long is put away
+PAGE_GONE_PAUSE_S = 5.0  # a run whose page has been gone this long pauses (a dropped connection is back sooner)
+PAGE_GONE_PUT_AWAY_S = 30.0  # and its worker is ended (a reload is a new session: this one is orphaned)
 # Each worker holds its run's data and model, waiting or not: their number bounds the server's memory
 MAX_WORKERS = env_int("NEUROLOOM_MAX_WORKERS", 2 * (os.cpu_count() or 1) + 2)
 
@@ -210,8 +213,13 @@ class RemoteTrainer:
 
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
                  log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None,
-                 max_workers: int | None = None, record: dict | None = None):
+                 max_workers: int | None = None, record: dict | None = None,
+                 page_open: Callable[[], bool] | None = None):
+        """`page_open`: whether the page that shows this run is still open (asked by the reaper;
+        None: always)."""
         self.experiment = experiment
+        self._page_open = page_open
+        self._seen_at = time.monotonic()
         self._record = record  # {"owner": ..., "home": ...}: the worker records its runs in that run store
         self.limits = limits or RunLimits()
         self.idle_s = IDLE_WORKER_S if idle_s is None else idle_s
@@ -380,6 +388,25 @@ class RemoteTrainer:
 
     # -- putting an idle worker away --------------------------------------------------------------
 
+    def tend(self) -> bool:
+        """The reaper's round: pause a run whose page has gone, and put the worker away once the
+        page has been gone a while or the run has been idle `idle_s` seconds. False once there
+        is no worker to watch."""
+        if not self._worker_alive():
+            return False
+        now = time.monotonic()
+        if self._page_open is None or self._page_open():
+            self._seen_at = now
+        gone = now - self._seen_at
+        if gone >= PAGE_GONE_PUT_AWAY_S:
+            return self._put_away(f"put away: its page was closed {in_words(PAGE_GONE_PUT_AWAY_S)} ago. Reset starts again.")
+        if gone >= PAGE_GONE_PAUSE_S and self._last.state in (RUNNING, WAITING) \
+                and self.snapshot(visuals=False).state in (RUNNING, WAITING):
+            self.pause()  # nobody watches it: the server's CPU goes to the pages still open
+            self._last = replace(self._last, message="paused: its page was closed")
+            return True
+        return self.put_away_if_idle()
+
     def put_away_if_idle(self) -> bool:
         """End the worker if the run has not been training or waiting for `idle_s` seconds; its
         history and last snapshot stay. False once there is no worker to watch."""
@@ -387,18 +414,21 @@ class RemoteTrainer:
             return False
         if time.monotonic() - self._active_at < self.idle_s:
             return True
+        return self._put_away(f"put away after {in_words(self.idle_s)} idle to free the server. Reset starts again.",
+                              idle=True)
+
+    def _put_away(self, reason: str, idle: bool = False) -> bool:
+        """End the worker, keeping the run's history and last snapshot, with `reason` said."""
         before = self.snapshot(visuals=False)  # asks the worker: the page may not have for a while
-        if before.state in (RUNNING, WAITING):
+        if idle and before.state in (RUNNING, WAITING):
             return True
         self.history()  # every epoch stays on show
         with self._lock:
-            if time.monotonic() - self._active_at < self.idle_s or not self._worker_alive():
+            if not self._worker_alive() or (idle and time.monotonic() - self._active_at < self.idle_s):
                 return self._worker_alive()  # a control came in meanwhile
             self._close_pipe()
             was = f"{before.message}; " if before.message else f"{before.state} at epoch {before.epoch}; "
-            self._last = replace(before, state=STOPPED, visuals=self._last.visuals,
-                                 message=f"{was}put away after {in_words(self.idle_s)} idle to free the server. "
-                                         "Reset starts again.")
+            self._last = replace(before, state=STOPPED, visuals=self._last.visuals, message=was + reason)
         self._end_process(CLOSE_TIMEOUT_S / 2)
         return False
 
@@ -517,8 +547,9 @@ class RemoteTrainer:
 
 
 class _Reaper:
-    """One daemon thread per process (started with the first worker) that puts away the workers
-    of runs idle too long, so an open but forgotten tab does not hold a process for ever."""
+    """One daemon thread per process (started with the first worker) that pauses the runs of
+    closed pages and puts away the workers of runs idle too long, so a closed or forgotten tab
+    does not hold the CPU or a process for ever."""
 
     def __init__(self):
         self._watched: weakref.WeakSet[RemoteTrainer] = weakref.WeakSet()
@@ -548,7 +579,7 @@ class _Reaper:
                 watched = list(self._watched)
             for trainer in watched:
                 try:
-                    keep = trainer.put_away_if_idle()
+                    keep = trainer.tend()
                 except Exception:  # one broken trainer must not stop the others being put away
                     keep = False
                 if not keep:
@@ -558,7 +589,9 @@ class _Reaper:
     def _interval(self) -> float:
         with self._lock:
             idle = [t.idle_s for t in self._watched]
-        return min(30.0, max(0.05, min(idle) / 4)) if idle else 30.0
+            pages = any(t._page_open is not None for t in self._watched)
+        longest = PAGE_GONE_PAUSE_S / 4 if pages else 30.0  # a closed page is noticed within a second or two
+        return min(longest, max(0.05, min(idle) / 4)) if idle else 30.0
 
 
 _reaper = _Reaper()

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.browser import epoch, wait_until
+from engine.runs import RunStore
 from engine.share import encode
 from tests.conftest import ROOT
 from tests.e2e.test_training_flow import button, open_app, open_tab, pick, settled
@@ -73,3 +74,25 @@ def test_a_race_trains_three_optimizers_side_by_side_and_overlays_them(page, app
     legend = sorted(chart.locator(".legendtext").all_text_contents())
     assert legend == ["optimizer adam", "optimizer rmsprop", "optimizer sgd"]
     assert not page.errors, page.errors
+
+
+def test_a_closed_pages_run_pauses_within_seconds(browser, app_url, session_run_store_home):
+    """A closed tab's run must not hold the server's CPU (or a process) for the others: it is
+    paused by the reaper, or stopped sooner when the session's state is collected."""
+    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
+    raw["training"].update(epochs=100_000, lr=0.0123)  # the rate marks this test's run in the store
+    closed = browser.new_page()
+    open_app(closed, f"{app_url}/?e={encode(raw)}")
+    trained = closed.get_by_role("button", name="Train", exact=True)
+    settled(closed)
+    trained.click()
+    wait_until(lambda: epoch(closed) >= 5, what="a few epochs")
+    store = RunStore(session_run_store_home)
+
+    def run_status() -> str | None:
+        mine = [r for r in store.list(experiments=True) if r["experiment"]["training"]["lr"] == 0.0123]
+        return mine[0]["status"] if mine else None
+
+    assert run_status() == "running"
+    closed.close()
+    wait_until(lambda: run_status() in ("paused", "stopped"), what="the run of the closed page paused", timeout=30)

@@ -18,6 +18,7 @@ from benchmarks.browser import (
     epoch,
     is_boundary,
     live_frame,
+    page_says,
     run_state,
     title_bar,
     train_loss,
@@ -117,7 +118,8 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     settled(page)
 
     button(page, "Train").click()
-    wait_until(lambda: len(train_loss(page)) >= 15, timeout=60, what="15 epochs on the loss curve")
+    wait_until(lambda: len(train_loss(page)) >= 15, timeout=60, what="15 epochs on the loss curve",
+               said=lambda: page_says(page))
     losses = train_loss(page)
     assert min(losses[-5:]) < losses[0], f"loss did not fall: {losses}"
     boundary = wait_until(lambda: boundary_traces(page), what="the decision boundary")

@@ -83,9 +83,10 @@ def remote_trainer(fork_server):
     made: list[RemoteTrainer] = []
 
     def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, limits=None, idle_s=None,
-              max_workers=None, **training) -> RemoteTrainer:
+              max_workers=None, page_open=None, **training) -> RemoteTrainer:
         made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots,
-                                  log_dir=log_dir, limits=limits, idle_s=idle_s, max_workers=max_workers))
+                                  log_dir=log_dir, limits=limits, idle_s=idle_s, max_workers=max_workers,
+                                  page_open=page_open))
         return made[-1]
 
     yield build
@@ -486,6 +487,33 @@ def test_an_idle_worker_is_put_away_and_reset_starts_again(remote_trainer):
     assert idle.snapshot().state == IDLE and idle.history() == [] and idle._process is None
     idle.start()
     wait_for(lambda: idle.snapshot().epoch >= 1, what="training after the reset")
+
+
+def test_a_closed_pages_run_pauses_and_its_worker_is_put_away(remote_trainer, monkeypatch):
+    monkeypatch.setattr(remote, "PAGE_GONE_PAUSE_S", 0.5)
+    monkeypatch.setattr(remote, "PAGE_GONE_PUT_AWAY_S", 3.0)
+    open_page = {"open": True}
+    left = remote_trainer(epochs=100_000, page_open=lambda: open_page["open"])
+    watched = remote_trainer(epochs=100_000, page_open=lambda: True)
+    left.start()
+    watched.start()
+    wait_for(lambda: left.snapshot().epoch >= 2 and watched.snapshot().epoch >= 2, what="both training")
+    time.sleep(1.0)
+    assert left.snapshot().state == RUNNING, "a run whose page is open goes on"
+
+    open_page["open"] = False
+    wait_for(lambda: left.last_snapshot().state == PAUSED, what="the closed page's run paused")
+    assert "its page was closed" in left.last_snapshot().message
+    paused_at = left.snapshot().epoch
+    time.sleep(0.5)
+    assert left.snapshot().epoch == paused_at, "it trains on after the pause"
+    assert watched.snapshot().state == RUNNING
+
+    wait_for(lambda: left.last_snapshot().state == STOPPED, what="its worker put away")
+    assert "its page was closed" in left.last_snapshot().message and left.last_snapshot().epoch == paused_at
+    left._process.join(5)
+    assert left._process.exitcode == 0 and left.history()[-1]["epoch"] == paused_at, "its numbers stay on show"
+    assert watched.snapshot().state == RUNNING and watched._process.is_alive()
 
 
 # -- limits and the memory cap --------------------------------------------------------------------
