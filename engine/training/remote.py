@@ -19,8 +19,8 @@ import threading
 import time
 import types
 import weakref
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from engine.errors import SpecError
