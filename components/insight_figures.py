@@ -166,8 +166,37 @@ def latent(insight: dict) -> dict[str, go.Figure]:
     return drawn
 
 
+def generated(insight: dict) -> dict[str, go.Figure]:
+    """A GAN's samples: over the discriminator's surface beside the real points, or as images."""
+    if "images" in insight:
+        images = np.asarray(insight["images"])
+        return {"generated": _titled(_images(images, [""] * len(images), colours=GREYS, symmetric=False),
+                                     "generated samples (the same noise each time)")}
+    fig = go.Figure()
+    surface = insight.get("surface")
+    if surface is not None:
+        fig.add_heatmap(x=surface["axis"], y=surface["axis"], z=surface["real"], zmin=0, zmax=1, colorscale=DIVERGING,
+                        colorbar={"title": {"text": "P(real)"}, "thickness": 12},
+                        hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}: P(real) %{z:.2f}<extra>discriminator</extra>")
+    # dark real points and red generated ones read on both ends of the orange-to-blue surface
+    for name, colour, symbol in (("real", "#333333", "circle"), ("generated", "#E4002B", "x")):
+        points = np.asarray(insight[name])
+        fig.add_scatter(x=points[:, 0], y=points[:, 1], mode="markers", name=name,
+                        marker={"color": colour, "size": 5, "symbol": symbol, "line": {"color": "white", "width": 0.5}})
+    if surface is not None:  # the plane the data lives on, as the main view draws it
+        span = [surface["axis"][0], surface["axis"][-1]]
+        fig.update_xaxes(range=span)
+        fig.update_yaxes(range=span)
+    fig.update_xaxes(title_text="x₁", constrain="domain")
+    fig.update_yaxes(title_text="x₂", scaleanchor="x")
+    return {"generated": _layout(fig, 460, showlegend=True,
+                                 legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+                                 title={"text": "real and generated points over the discriminator's P(real)",
+                                        "x": 0, "font": {"size": 13}})}
+
+
 DRAW = {"activations": activations, "convolution": convolution, "attention": attention, "recurrent": recurrent,
-        "latent": latent}
+        "latent": latent, "generated": generated}
 
 
 def picker(images: np.ndarray) -> go.Figure:

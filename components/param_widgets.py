@@ -36,13 +36,18 @@ def widget(name: str, param: Param, value: Any, key: str, label: str | None = No
     if isinstance(param, AnyInt):
         return int(st.number_input(label, value=int(value if isinstance(value, int) else 0), step=1, key=key, help=help_text))
     if isinstance(param, Float):
-        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else float(param.default or 0)
+        automatic = param.default is None and not param.required  # empty stays empty: the automatic value
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else \
+            (None if automatic else float(param.default or 0))
         low, high = _bounds(number, param.low, None if param.high == float("inf") else param.high)
-        return st.number_input(label, min_value=None if low is None else float(low),
-                               max_value=None if high is None else float(high), value=number, key=key,
-                               format="%g", step=_step(number), help=help_text)
+        result = st.number_input(label, min_value=None if low is None else float(low),
+                                 max_value=None if high is None else float(high), value=number, key=key,
+                                 format="%g", step=_step(number if number is not None else param.low or 1.0),
+                                 help=(help_text or "") + (" (empty: automatic)" if automatic else ""))
+        return None if result is None else float(result)
     if isinstance(param, Text):
-        return st.text_input(label, value=value or "", key=key, help=help_text)
+        text = st.text_input(label, value=value or "", key=key, help=help_text)
+        return None if not text.strip() and param.default is None and not param.required else text
     # lists or ints (kernel sizes, padding, shapes): edited as JSON text, checked by validation
     text = st.text_input(label, value=json.dumps(value) if value is not None else "", key=key,
                          help=(help_text or "") + f" ({param.describe()}; empty: automatic)")

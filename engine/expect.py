@@ -13,7 +13,7 @@ from typing import Any
 from engine.errors import Problem
 
 FAMILIES = ("basics", "vision", "sequences", "attention", "generative", "tricks")
-METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2")
+METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "train_r2", "test_r2", "test_distance")
 BOUNDS = tuple(f"{m}_{side}" for m in METRICS for side in ("min", "max"))
 
 

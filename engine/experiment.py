@@ -12,6 +12,7 @@ from engine.data import DataInfo, check_data
 from engine.errors import Problem, SpecError
 from engine.expect import check_expect, check_family
 from engine.fit import fit_problems, resolve_loss
+from engine.gan import gan_loss, gan_problems
 from engine.shapes import Analysis, Limits, analyze
 from engine.spec import ModelSpec, suggest
 from engine.training.config import check_training
@@ -44,7 +45,14 @@ class Experiment:
         """The training loss, with `auto` resolved for this model and data."""
         if self.training is None or self.data_info is None:
             raise SpecError(Problem("training", "this experiment has no data or training section to train with"))
+        if self.gan:
+            return gan_loss(self.training["loss"])
         return resolve_loss(self.training["loss"], self.data_info, self.output_shape)
+
+    @property
+    def gan(self) -> str | None:
+        """For a GAN, the node whose output is a generated sample (engine.gan); else None."""
+        return (self.training or {}).get("generator_output")
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized experiment, every default written out."""
@@ -129,10 +137,16 @@ def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment
     if problems:
         return None, problems
     spec = analysis.spec
+    generated = training and training["generator_output"]
+    if generated:  # a GAN: the data must fit the generator's samples, the loss the discriminator
+        problems += gan_problems(analysis, info, generated, gan_loss(training["loss"]))
+        if problems:
+            return None, problems
     if info is not None:
         loss = resolve_loss(training["loss"] if training else "auto", info, analysis.nodes[spec.output].output_shape)
         output = analysis.nodes[spec.output].output_shape
-        problems += fit_problems(info, spec.input_shape, spec.input_dtype, output, loss, spec.node(spec.output))
+        if not generated:
+            problems += fit_problems(info, spec.input_shape, spec.input_dtype, output, loss, spec.node(spec.output))
         if training is not None and not problems:
             problems += run_problems(analysis, info, data, training, limits or Limits())
         if problems:

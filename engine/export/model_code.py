@@ -36,6 +36,8 @@ def model_source(experiment, cut_final: bool) -> str:
         shape = ", ".join(["batch", *map(str, info.output_shape)])
         forward.append(f"        {local[node_id]} = self.{node_id}({args})  # [{shape}]")
     forward.append(f"        return {local[spec.output]}")
+    if experiment.gan:
+        forward = _two_parts(forward, local[experiment.gan], cut_final)
     params = analysis.total_params
     classes = [textwrap.dedent(inspect.getsource(cls)).strip() for cls in helpers]
     model = "\n".join([
@@ -46,7 +48,27 @@ def model_source(experiment, cut_final: bool) -> str:
         "        super().__init__()",
         *init,
         "",
-        f"    def forward(self, x{', logits=False' if cut_final else ''}):",
+        *([] if experiment.gan else [f"    def forward(self, x{', logits=False' if cut_final else ''}):"]),
         *forward,
     ])
     return "\n\n\n".join([*classes, model])
+
+
+def _two_parts(forward: list[str], sample: str, cut_final: bool) -> list[str]:
+    """A GAN's forward lines as `generate` (noise to sample), `judge` (sample to the
+    discriminator's score) and `forward`, the one after the other (engine.gan)."""
+    end = next(i for i, line in enumerate(forward) if line.lstrip().startswith(f"{sample} = "))
+    logits = ", logits=False" if cut_final else ""
+    return [
+        "    def generate(self, x):",
+        '        """The generator: noise in, a generated sample out."""',
+        *forward[: end + 1],
+        f"        return {sample}",
+        "",
+        f"    def judge(self, {sample}{logits}):",
+        '        """The discriminator: a sample in, its score for "real" out."""',
+        *forward[end + 1:],
+        "",
+        f"    def forward(self, x{logits}):",
+        f"        return self.judge(self.generate(x){', logits' if cut_final else ''})",
+    ]

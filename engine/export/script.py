@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
+from engine.errors import Problem, SpecError
 from engine.export.data_code import data_source
+from engine.export.gan_script import gan_parts
 from engine.export.model_code import model_source
 from engine.export.training_code import training_source
 from engine.training.objective import strips_final
@@ -37,10 +39,9 @@ def report(epoch, epochs, train, test):
     line = f"epoch {{epoch}}/{{epochs}}  train loss {{train[0]:.4f}}  test loss {{test[0]:.4f}}"
     if test[1] is not None:
         line += f"  test accuracy {{test[1]:.3f}}"
-    print(line, flush=True)
+    print(line, flush=True)'''
 
-
-def arguments():
+COMMON = '''def arguments():
     # argparse %-formats a description that holds "%(prog)"; this one always does, with the
     # title's own % doubled, so every title shows as written
     title = (TITLE or "A NeuroLoom experiment").replace("%", "%%")
@@ -56,9 +57,11 @@ def arguments():
 
 def batch_size(n_train):
     full = TRAINING["optimizer"] == "gd" or TRAINING["batch_size"] == "full"
-    return n_train if full else min(TRAINING["batch_size"], n_train)'''
+    return n_train if full else min(TRAINING["batch_size"], n_train)
 
-PLAIN_MAIN = '''def main():
+
+def setup_model():
+    """The command line, the device, and the model with its starting weights."""
     args = arguments()
     if TITLE:
         print(TITLE, flush=True)
@@ -69,6 +72,10 @@ PLAIN_MAIN = '''def main():
         from safetensors.torch import load_file
 
         model.load_state_dict(load_file(args.weights))
+    return args, device, model'''
+
+PLAIN_MAIN = '''def main():
+    args, device, model = setup_model()
     torch.manual_seed(TRAINING["seed"])  # dropout draws from the global generator
     x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())
     t_train = targets(y_train)
@@ -202,7 +209,13 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
     imports = IMPORTS + ("\nimport torch.distributed as dist" if distributed else "")
     if experiment.data_info.kind == "table":
         imports = imports.replace("import argparse\n", "import argparse\nimport csv\nimport io\n")
-    main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
+    if experiment.gan and distributed:
+        raise SpecError(Problem("training", "the DDP script does not train GANs yet: export the PyTorch script"))
+    if experiment.gan:
+        measures, main = gan_parts(experiment, logits)
+    else:
+        measures = EVALUATE.format(logits=logits, accuracy=accuracy)
+        main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
     parts = [
         _header(experiment, distributed, weights),
         imports,
@@ -210,7 +223,8 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
         model_source(experiment, cut_final=bool(logits)),
         data_source(experiment),
         training_source(experiment),
-        EVALUATE.format(logits=logits, accuracy=accuracy, weights=_weights_default(weights)),
+        measures,
+        COMMON.format(weights=_weights_default(weights)),
         main,
     ]
     return "\n\n\n".join(parts) + "\n"

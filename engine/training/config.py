@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import Problem
-from engine.params import Choice, Float, Int, Param, ParamError
+from engine.params import Choice, Float, Int, Param, ParamError, Text
 from engine.spec import suggest
 
 LOSSES = ("mse", "cross_entropy", "bce", "l1", "huber")
@@ -48,6 +48,10 @@ FIELDS: dict[str, Param] = {
     "lr_gamma": Float(default=0.1, low=0.0, high=1.0, low_open=True, help="step schedule: factor at each drop"),
     "grad_clip": Float(default=0.0, low=0.0, help="largest gradient norm (0 = off)"),
     "kl_weight": Float(default=1.0, low=0.0, help="weight of the KL term of Sample layers (variational autoencoders)"),
+    "generator_output": Text(default=None, help="a GAN: the node whose output is a generated sample (see docs)"),
+    "discriminator_lr": Float(default=None, low=0.0, high=100.0, low_open=True,
+                              help="a GAN: the discriminator's learning rate (default: lr)"),
+    "discriminator_steps": Int(default=1, low=1, high=10, help="a GAN: discriminator steps per generator step"),
     "seed": Int(default=0, low=0, high=2**31 - 1, help="same seed, same run"),
     "device": Choice(default="auto", choices=("auto", "cpu", "cuda", "mps"), help="auto: CUDA, else MPS, else CPU"),
 }

@@ -19,6 +19,7 @@ VIEWS = {
     "attention": "Attention weights",
     "recurrent": "Recurrent state over time",
     "latent": "Latent space",
+    "generated": "Real and generated",
 }
 CONVOLUTIONS = ("Conv1d", "Conv2d")
 POOLS = ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d")
@@ -32,6 +33,9 @@ MAX_POOLED = 4  # channels shown of a pooling's input and output
 BATCH = 256  # test samples whose outputs make the histograms
 LATENT_POINTS = 500
 LATENT_GRID = 8  # decoded points per side of the latent grid
+GENERATED_POINTS = 400  # real and generated points drawn (2-D data)
+GENERATED_IMAGES = 16
+SURFACE_SIZE = 40  # the discriminator's surface: points per side
 
 
 def available(experiment) -> dict[str, list[str]]:
@@ -39,6 +43,8 @@ def available(experiment) -> dict[str, list[str]]:
     analysis = experiment.analysis
     types = {node.id: node.type for node in experiment.model.nodes}
     views = {"activations": [n for n in analysis.order if n in types]}
+    if experiment.gan:  # its input is noise: the views that read a test sample do not apply
+        return {"generated": [experiment.gan], **views}
     for view, kinds in (("convolution", CONVOLUTIONS), ("attention", ATTENTION), ("recurrent", RECURRENT)):
         nodes = [n for n in analysis.order if types.get(n) in kinds]
         if nodes:
@@ -91,7 +97,8 @@ def _activations(session: Session, node: str, sample: int) -> dict:
     types = {n.id: n.type for n in session.experiment.model.nodes}
     ids = available(session.experiment)["activations"][:MAX_LAYERS]
     layers = []
-    for node_id, out in zip(ids, _values(session, ids, session.x_test[:BATCH]), strict=True):
+    inputs = session.adversarial.eval_noise if session.adversarial else session.x_test  # a GAN reads noise
+    for node_id, out in zip(ids, _values(session, ids, inputs[:BATCH]), strict=True):
         values = out.detach().float().reshape(-1).cpu().numpy()
         values = values[np.isfinite(values)]
         if not values.size:
@@ -216,5 +223,41 @@ def _decoder(model: fx.GraphModule, node_id: str) -> fx.GraphModule | None:
     return fx.GraphModule(model, graph, class_name="Decoder")
 
 
+def _generated(session: Session, node: str, sample: int) -> dict:
+    """A GAN's generated samples beside real ones: on 2-D data, points over the discriminator's
+    surface (its P(real)); for images, a grid of generated images; else their first two numbers."""
+    from engine.data.planar import features
+    from engine.training.visuals import plane_grid
+
+    adversarial, info = session.adversarial, session.data.info
+    if info.kind == "image":
+        images = adversarial.generate(GENERATED_IMAGES).float().cpu()
+        return {"images": images.reshape(len(images), -1, *images.shape[-2:])[:, 0].numpy()}
+    real = session.x_test[:GENERATED_POINTS].float().cpu()
+    fake = adversarial.generate(GENERATED_POINTS).float().cpu()
+    result = {"real": real.reshape(len(real), -1)[:, :2].numpy(), "generated": fake.reshape(len(fake), -1)[:, :2].numpy()}
+    if info.kind == "planar":
+        points = session.data.points_test[:GENERATED_POINTS]
+        result["real"] = np.asarray(points, dtype=np.float32)
+        result["generated"] = _to_plane(fake.numpy(), info.features)
+        axis, grid = plane_grid(info.domain, SURFACE_SIZE)
+        judged = adversarial.discriminator(torch.from_numpy(features(grid, info.features)).to(session.device))
+        result["surface"] = {"axis": axis.tolist(),
+                             "real": session.objective.scores(judged).float().cpu().reshape(SURFACE_SIZE, SURFACE_SIZE).numpy()}
+    return result
+
+
+def _to_plane(samples: np.ndarray, names) -> np.ndarray:
+    """Generated feature vectors as points of the plane (where the features hold x1 and x2)."""
+    from engine.data.planar import features
+
+    probe = features(np.array([[1.0, 0.0], [0.0, 1.0]]), names)  # each feature's scale along x1 and x2
+    columns = [list(names).index(n) for n in ("x1", "x2") if n in names]
+    if len(columns) < 2:
+        return samples[:, :2]
+    scale = np.array([probe[0, columns[0]], probe[1, columns[1]]])
+    return samples[:, columns] / scale
+
+
 VIEW_FUNCTIONS = {"activations": _activations, "convolution": _convolution, "attention": _attention,
-                  "recurrent": _recurrent, "latent": _latent}
+                  "recurrent": _recurrent, "latent": _latent, "generated": _generated}

@@ -16,6 +16,7 @@ from engine.compile import build_model
 from engine.data import Dataset, make_dataset
 from engine.experiment import Experiment
 from engine.modules import Sample, kl_terms
+from engine.training.adversarial import Adversarial
 from engine.training.device import pick_device
 from engine.training.metrics import evaluate
 from engine.training.objective import prepare
@@ -67,7 +68,10 @@ class Session:
         self.n_train = len(self.x_train)
         full = config["optimizer"] == "gd" or config["batch_size"] == "full"
         self.batch_size = self.n_train if full else min(config["batch_size"], self.n_train)
-        self.optimizer = make_optimizer(config, self.model.parameters())
+        # a GAN: its generator and discriminator trained against each other (this optimizer: the generator's)
+        self.adversarial = Adversarial(self, make_optimizer) if experiment.gan else None
+        trains = self.adversarial.generator if self.adversarial else self.model
+        self.optimizer = make_optimizer(config, trains.parameters())
         self.factor = schedule_factor(config)
         self.base_lr = config["lr"]
         self.penalized = [p for p in self.model.parameters() if p.dim() > 1]  # weights, not biases
@@ -93,6 +97,10 @@ class Session:
     def _apply_lr(self) -> None:
         for group in self.optimizer.param_groups:
             group["lr"] = self.base_lr * self.factor(self.epoch)
+        if self.adversarial is not None:  # its own rate when set, else the one rate of both
+            base = self.config["discriminator_lr"] or self.base_lr
+            for group in self.adversarial.d_optimizer.param_groups:
+                group["lr"] = base * self.factor(self.epoch)
 
     def penalty(self) -> torch.Tensor | float:
         """What the loss adds: L1/L2 on the weights, and the KL term of Sample layers."""
@@ -111,6 +119,12 @@ class Session:
         None when `gate` says stop. `progress(steps_done, running_loss)` may be called between
         steps of a long epoch."""
         self.model.train()
+        if self.adversarial is not None:
+            mean = self.adversarial.run_epoch(self, gate, progress)
+            if mean is not None:
+                self.epoch += 1
+                self._apply_lr()
+            return mean
         order = torch.randperm(self.n_train, generator=self.shuffle).to(self.device)
         total = torch.zeros((), device=self.device)
         clip = self.config["grad_clip"]
@@ -135,6 +149,10 @@ class Session:
     def evaluate(self) -> dict:
         """Loss and accuracy (or R² and RMSE) on the whole training and test sets."""
         self.model.eval()
+        if self.adversarial is not None:
+            result = self.adversarial.evaluate(self)
+            self.model.train()
+            return result
         with torch.no_grad():
             train = evaluate(self.outputs(self.x_train), self.t_train, self.objective)
             test = evaluate(self.outputs(self.x_test), self.t_test, self.objective)

@@ -32,9 +32,10 @@ def boundary(session: Session) -> dict | None:
         return None
     axis, points = plane_grid(info.domain, BOUNDARY_SIZE)
     x = torch.from_numpy(features(points, info.features)).to(session.device)
+    judge = session.adversarial.discriminator if session.adversarial else session.trained  # a GAN: P(real)
     with torch.no_grad():
         session.model.eval()
-        scores = session.objective.scores(session.trained(x)).float().cpu()
+        scores = session.objective.scores(judge(x)).float().cpu()
         session.model.train()
     shape = (BOUNDARY_SIZE, BOUNDARY_SIZE)
     result = {"axis": axis.tolist(), "task": info.task}
@@ -149,6 +150,9 @@ def weights_of(session: Session, limit: int = MAX_NEURONS) -> dict[str, np.ndarr
 
 
 def all_visuals(session: Session) -> dict:
+    if session.adversarial is not None:  # its model reads noise: no neuron picture, matrix or samples of inputs
+        return {"boundary": boundary(session), "neurons": None, "confusion": None, "forecast": None,
+                "samples": None, "layers": layer_stats(session), "weights": weights_of(session)}
     return {
         "boundary": boundary(session),
         "neurons": neurons(session),

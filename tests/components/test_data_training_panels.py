@@ -368,3 +368,20 @@ def test_full_batch_batch_size_and_the_settings_under_more():
     assert (last["lr_schedule"], last["weight_decay"], last["batch_size"]) == ("cosine", 0.01, 32)
     assert {k: v for k, v in last.items() if k not in ("lr_schedule", "weight_decay", "batch_size")} == \
         {k: v for k, v in training.items() if k != "batch_size"}
+
+
+def test_the_gan_settings_under_more_stay_automatic_until_set():
+    training = copy.deepcopy(PLAYGROUND["training"])
+    app = start(training_page, training)
+    app.session_state["training_more_open"] = True
+    app.run()
+    by_key(app.number_input, "training_", "_discriminator_steps").set_value(2).run()
+    last = returned(app)[-1]
+    assert last["discriminator_steps"] == 2 and "generator_output" not in last and "discriminator_lr" not in last, \
+        "an untouched empty box must not write an empty value"
+    by_key(app.text_input, "training_", "_generator_output").input("fake").run()
+    by_key(app.number_input, "training_", "_discriminator_lr").set_value(0.0005).run()
+    last = returned(app)[-1]
+    assert (last["generator_output"], last["discriminator_lr"]) == ("fake", 0.0005)
+    by_key(app.text_input, "training_", "_generator_output").input("  ").run()
+    assert returned(app)[-1]["generator_output"] is None  # emptied: not a GAN again

@@ -17,7 +17,8 @@ VIEWS = [("cnn_digits", "Convolution filters and feature maps", "feature maps of
          ("transformer_reverse", "Attention weights", "head 4"),
          ("lstm_sine", "Recurrent state over time", "LSTM gates, mean over units"),
          ("vae_digits", "Latent space", "decoded from a grid over the plane"),
-         ("vanishing_sigmoid", "Activations per layer", "saturated")]
+         ("vanishing_sigmoid", "Activations per layer", "saturated"),
+         ("gan_ring", "Real and generated", "real and generated points over the discriminator")]
 
 
 def test_each_view_opens_on_its_preset_while_training(page, app_url):
