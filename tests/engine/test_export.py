@@ -20,11 +20,13 @@ import torch
 from engine import SpecError, build_model, load_experiment
 from engine.data import make_dataset
 from engine.export import example_input, export
+from engine.training.session import Session
 from tests.conftest import ROOT
 
 PRESETS = sorted((ROOT / "presets").glob("*.json"))
 EVERY_PRESET = [p.stem for p in PRESETS]
-LOSS_LINE = re.compile(r"^epoch (\d+)/\d+  train loss ([0-9.]+)")
+LOSS_LINE = re.compile(r"^epoch (\d+)/\d+  train loss ([0-9.]+)  test loss ([0-9.]+)")
+SCRIPT_EPOCHS = 4
 
 
 def clean_env() -> dict:
@@ -58,20 +60,41 @@ def script_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     def run(preset):
         folder = tmp_path_factory.mktemp(preset.stem)
         script = export(load_experiment(preset), "pytorch", folder / "train.py")
-        return preset.stem, subprocess.run([sys.executable, script.name, "--epochs", "4"], cwd=folder, env=clean_env(),
+        return preset.stem, subprocess.run([sys.executable, script.name, "--epochs", str(SCRIPT_EPOCHS)], cwd=folder, env=clean_env(),
                                            capture_output=True, text=True, timeout=300)
 
     with ThreadPoolExecutor(2) as pool:
         return dict(pool.map(run, PRESETS))
 
 
+@pytest.mark.xdist_group("exported_scripts")  # one process runs the scripts once for both tests
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
 def test_the_pytorch_script_runs_alone_and_its_loss_falls(preset, script_runs):
     result = script_runs[preset.stem]
     assert result.returncode == 0, result.stderr[-2000:]
     losses = [float(m.group(2)) for line in result.stdout.splitlines() if (m := LOSS_LINE.match(line))]
-    assert len(losses) == 5, result.stdout
+    assert len(losses) == SCRIPT_EPOCHS + 1, result.stdout
     assert losses[-1] < losses[0], f"the loss did not fall: {losses}"
+
+
+@pytest.mark.xdist_group("exported_scripts")
+@pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
+def test_the_script_trains_to_the_engines_numbers(preset, script_runs):
+    """One training, two sources: epoch by epoch, the script's train and test losses are those
+    of the engine's session with the same seed (to the script's 4 printed decimals, give or take
+    the float rounding of another thread count)."""
+    printed = [float(m.group(g)) for line in script_runs[preset.stem].stdout.splitlines() if (m := LOSS_LINE.match(line))
+               for g in (2, 3)]
+    raw = json.loads(preset.read_text())
+    raw["training"]["epochs"] = SCRIPT_EPOCHS  # as the script's --epochs: a schedule spans the run
+    session = Session(load_experiment(raw), "cpu")
+    engine = []
+    for epoch in range(SCRIPT_EPOCHS + 1):
+        if epoch:
+            session.run_epoch()
+        metrics = session.evaluate()
+        engine += [metrics["train_loss"], metrics["test_loss"]]
+    assert printed == pytest.approx(engine, rel=2e-3, abs=2e-4), f"script {printed}\nengine {engine}"
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
