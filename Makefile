@@ -9,12 +9,13 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 run: $(VENV)/.installed
 	$(PY) -m streamlit run app.py
 
-# The tests without a browser run on every core (up to 4 processes; a group that shares an
-# expensive fixture stays in one); the browser tests share one
-# served app and run one at a time after them. Both parts always run; either failing fails.
+# The tests without a browser run on every core (up to 4 processes, each test file in one, so a
+# file's shared fixtures are made once: the exported scripts, the MLflow server); the browser
+# tests share one served app and run one at a time after them. Both parts always run; either
+# failing fails.
 test: $(VENV)/.test-installed browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest -m "not browser" --numprocesses=auto --maxprocesses=4 --dist loadgroup; unit=$$?; \
+	$(PY) -m pytest -m "not browser" --numprocesses=auto --maxprocesses=4 --dist loadfile; unit=$$?; \
 	$(PY) -m pytest -m browser; browser=$$?; \
 	test $$unit -eq 0 -a $$browser -eq 0
 

@@ -17,7 +17,7 @@ from benchmarks.training_stream import steps_per_second
 from tests.conftest import ROOT
 
 CASES = [("vanishing_sigmoid", "activations"), ("cnn_digits", "convolution"), ("transformer_reverse", "attention"),
-         ("lstm_sine", "recurrent"), ("vae_digits", "latent")]
+         ("lstm_sine", "recurrent"), ("vae_digits", "latent"), ("gan_ring", "generated")]
 
 
 def main() -> None:

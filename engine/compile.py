@@ -102,6 +102,28 @@ def node_values(model: fx.GraphModule, node_ids: list[str]) -> fx.GraphModule:
     return fx.GraphModule(model, graph, class_name="NodeValues")
 
 
+def tail_from(model: fx.GraphModule, node_id: str) -> fx.GraphModule | None:
+    """The part of `model` after node `node_id`, taking that node's value as its input (an
+    autoencoder's decoder, sharing its weights); None when the rest also reads anything before it
+    (a skip around the bottleneck)."""
+    nodes = list(model.graph.nodes)
+    last = max((i for i, n in enumerate(nodes) if n.meta.get("node_id") == node_id), default=None)
+    if last is None:
+        return None
+    graph, env = fx.Graph(), {}
+    env[nodes[last].name] = graph.placeholder("latent")
+    for node in nodes[last + 1:]:
+        if node.op == "output":
+            graph.output(fx.node.map_arg(node.args[0], lambda n: env[n.name]))
+            break
+        if any(n.name not in env and n.op != "get_attr" for n in node.all_input_nodes):
+            return None
+        for attr in (n for n in node.all_input_nodes if n.op == "get_attr" and n.name not in env):
+            env[attr.name] = graph.node_copy(attr)
+        env[node.name] = graph.node_copy(node, lambda n: env[n.name])
+    return fx.GraphModule(model, graph, class_name="Decoder")
+
+
 def _model_section(model):
     if isinstance(model, ModelSpec | dict):
         return model

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import torch
 
-from engine.compile import build_model
+from engine.compile import build_model, tail_from
 from engine.errors import Problem, SpecError
 from engine.export.script import training_script
+from engine.gan import split
 from engine.registry import fmt
 
 FORMATS = ("pytorch", "ddp", "onnx", "pt2", "spec")
@@ -82,7 +83,11 @@ def export(experiment, to: str, out: str | Path, weights: str | Path | None = No
             out.write_text(script, encoding="utf-8")  # the encoding Python reads source in
     elif to == "onnx":
         with _writing(out):
-            _onnx(model, experiment, out)
+            _onnx(model, (example_input(experiment),), out)
+        for name, part, shape in generative_parts(model, experiment):  # beside it: what generates
+            path = companion(out, name)
+            with _writing(path):
+                _onnx(part, (torch.randn((2, *shape), generator=torch.Generator().manual_seed(0)),), path)
     else:
         program = torch.export.export(model, (example_input(experiment),), dynamic_shapes=_batch_dims())
         with _writing(out):
@@ -116,12 +121,29 @@ def _batch_dims():
     return ({0: torch.export.Dim("batch", min=1, max=1_000_000)},)
 
 
-def _onnx(model, experiment, out: Path) -> None:
+def companion(out: Path, part: str) -> Path:
+    """Where the ONNX file of a generative model's part goes: beside `out`, named after it."""
+    return out.with_name(f"{out.stem}.{part}.onnx")
+
+
+def generative_parts(model: torch.nn.Module, experiment) -> list[tuple[str, torch.nn.Module, tuple[int, ...]]]:
+    """The part that generates, as a model of its own (sharing the weights) with its input shape:
+    a GAN's generator (noise in), a variational autoencoder's decoder (a code in)."""
+    if experiment.gan:
+        return [("generator", split(model, experiment.gan)[0], tuple(experiment.model.input_shape))]
+    samples = [node.id for node in experiment.model.nodes if node.type == "Sample"]
+    decoder = tail_from(model, samples[0]) if len(samples) == 1 else None
+    if decoder is None:
+        return []
+    return [("decoder", decoder, tuple(experiment.analysis.nodes[samples[0]].output_shape))]
+
+
+def _onnx(model, example: tuple, out: Path) -> None:
     import logging
 
     import onnx
 
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # the exporter narrates every pass
-    torch.onnx.export(model, (example_input(experiment),), str(out), input_names=["x"], output_names=["y"],
+    torch.onnx.export(model, example, str(out), input_names=["x"], output_names=["y"],
                       dynamic_shapes=_batch_dims(), dynamo=True, external_data=False, verbose=False)
     onnx.checker.check_model(onnx.load(str(out)), full_check=True)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch import fx
 
-from engine.compile import node_values
+from engine.compile import node_values, tail_from
 from engine.training.session import Session
 
 VIEWS = {
@@ -191,7 +190,7 @@ def _latent(session: Session, node: str, sample: int) -> dict:
     if labels is None and session.data.info.is_classification:
         labels = session.data.y_test
     result = {"codes": codes, "labels": None if labels is None else np.asarray(labels[:LATENT_POINTS])}
-    decoder = _decoder(session.model, node)
+    decoder = tail_from(session.model, node)
     if decoder is not None:
         low, high = codes.min(axis=0), codes.max(axis=0)
         axes = [np.linspace(low[d], high[d], LATENT_GRID) for d in range(2)]
@@ -200,27 +199,6 @@ def _latent(session: Session, node: str, sample: int) -> dict:
         if decoded.dim() == 4:  # images (points, channels, H, W): the first channel
             result["grid"] = {"axes": [a.tolist() for a in axes], "images": decoded[:, 0].numpy()}
     return result
-
-
-def _decoder(model: fx.GraphModule, node_id: str) -> fx.GraphModule | None:
-    """The part of `model` after node `node_id`, taking that node's value as its input; None when
-    the rest also reads anything before it (a skip around the bottleneck)."""
-    nodes = list(model.graph.nodes)
-    last = max((i for i, n in enumerate(nodes) if n.meta.get("node_id") == node_id), default=None)
-    if last is None:
-        return None
-    graph, env = fx.Graph(), {}
-    env[nodes[last].name] = graph.placeholder("latent")
-    for node in nodes[last + 1:]:
-        if node.op == "output":
-            graph.output(fx.node.map_arg(node.args[0], lambda n: env[n.name]))
-            break
-        if any(n.name not in env and n.op != "get_attr" for n in node.all_input_nodes):
-            return None
-        for attr in (n for n in node.all_input_nodes if n.op == "get_attr" and n.name not in env):
-            env[attr.name] = graph.node_copy(attr)
-        env[node.name] = graph.node_copy(node, lambda n: env[n.name])
-    return fx.GraphModule(model, graph, class_name="Decoder")
 
 
 def _generated(session: Session, node: str, sample: int) -> dict:

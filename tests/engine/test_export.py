@@ -67,7 +67,6 @@ def script_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
         return dict(pool.map(run, PRESETS))
 
 
-@pytest.mark.xdist_group("exported_scripts")  # one process runs the scripts once for both tests
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
 def test_the_pytorch_script_runs_alone_and_its_loss_falls(preset, script_runs):
     result = script_runs[preset.stem]
@@ -77,7 +76,6 @@ def test_the_pytorch_script_runs_alone_and_its_loss_falls(preset, script_runs):
     assert losses[-1] < losses[0], f"the loss did not fall: {losses}"
 
 
-@pytest.mark.xdist_group("exported_scripts")
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
 def test_the_script_trains_to_the_engines_numbers(preset, script_runs):
     """One training, two sources: epoch by epoch, the script's train and test losses are those
@@ -132,6 +130,29 @@ def test_onnx_runs_in_onnxruntime_with_any_batch_size(preset, tmp_path):
         (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
         with torch.no_grad():
             assert np.abs(out - reference(x).numpy()).max() <= 1e-4
+
+
+@pytest.mark.parametrize(("preset", "part", "drawn"), [("vae_digits", "decoder", (1, 8, 8)), ("gan_ring", "generator", (2,))])
+def test_a_generative_models_generating_part_has_an_onnx_file_of_its_own(preset, part, drawn, tmp_path):
+    """The decoder of a VAE (a code in, an image out) and the generator of a GAN (noise in, a
+    sample out) run alone in onnxruntime, as the engine's own halves of the trained model do."""
+    import onnxruntime
+
+    from engine.compile import tail_from
+    from engine.gan import split
+
+    experiment = load_experiment(ROOT / "presets" / f"{preset}.json")
+    path = export(experiment, "onnx", tmp_path / "model.onnx")
+    session = onnxruntime.InferenceSession(str(tmp_path / f"model.{part}.onnx"), providers=["CPUExecutionProvider"])
+    model = build_model(experiment, seed=experiment.training["seed"]).eval()
+    reference = split(model, "fake")[0] if part == "generator" else tail_from(model, "z")
+    assert path == tmp_path / "model.onnx" and path.exists()
+    for batch in (1, 7):
+        code = torch.randn(batch, 2)  # both take 2 numbers: a 2-D code, 2-D noise
+        (out,) = session.run(None, {session.get_inputs()[0].name: code.numpy()})
+        assert out.shape == (batch, *drawn)
+        with torch.no_grad():
+            assert np.abs(out - reference(code).numpy()).max() <= 1e-4
 
 
 @pytest.mark.parametrize("preset", EVERY_PRESET)

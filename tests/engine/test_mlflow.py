@@ -21,7 +21,6 @@ from tests.conftest import ROOT
 from tests.engine.test_runs import PLAYGROUND, engine
 
 START_TIMEOUT_S = 90
-pytestmark = pytest.mark.xdist_group("mlflow")  # one process starts the tracking server for all its tests
 
 
 @pytest.fixture(scope="module")
