@@ -126,7 +126,7 @@ def forecast(snapshot: Snapshot) -> go.Figure | None:
 
 def samples(snapshot: Snapshot) -> go.Figure | None:
     """Test images with the model's answer: the predicted digit (✓ or ✗), or the reconstruction
-    under each image for autoencoders."""
+    under each image for autoencoders; a GAN's generated images alone."""
     shown = (snapshot.visuals or {}).get("samples")
     if not shown:
         return None
@@ -136,7 +136,7 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
         titles = [f"{p} {'✓' if p == t else f'✗ ({t})'}" for p, t in zip(shown["predicted"], shown["truth"], strict=True)]
     else:
         # one label per row, over its first image: ten "input"s ran into each other in a narrow column
-        titles = ["input", *[""] * (len(images) - 1), "output", *[""] * (len(images) - 1)]
+        titles = ["" if "label" in shown else "input", *[""] * (len(images) - 1), "output", *[""] * (len(images) - 1)]
     fig = make_subplots(rows=rows, cols=len(images), subplot_titles=titles, horizontal_spacing=0.01,
                         vertical_spacing=0.12)
     pictures = [images] + ([shown["reconstructed"]] if rows == 2 else [])
@@ -145,4 +145,6 @@ def samples(snapshot: Snapshot) -> go.Figure | None:
             fig.add_trace(go.Heatmap(z=np.asarray(image)[::-1], zmin=0, zmax=1, colorscale="Greys", showscale=False,
                                      hoverinfo="skip"), row=row, col=col)
     fig.update_xaxes(visible=False).update_yaxes(visible=False)
+    if "label" in shown:  # a GAN's: one line over the row (a subplot title over a small image is clipped)
+        fig.update_layout(title={"text": shown["label"], "x": 0, "xanchor": "left", "y": 0.97, "font": {"size": 13}})
     return square_subplots(fig).update_layout(height=90 + 80 * rows, margin={"l": 5, "r": 5, "t": 30, "b": 5})

@@ -121,6 +121,16 @@ def samples(session: Session, count: int = 10) -> dict | None:
     return result
 
 
+def generated(session: Session, count: int = 10) -> dict | None:
+    """For a GAN on images: what the generator draws from the same noise each time."""
+    if session.data.info.kind != "image":
+        return None
+    session.model.eval()
+    images = session.adversarial.generate(count).float().cpu()
+    session.model.train()
+    return {"images": images.reshape(len(images), -1, *images.shape[-2:])[:, 0].numpy(), "label": "generated"}
+
+
 def layer_stats(session: Session) -> dict[str, dict]:
     """Per node with weights: the latest gradient norm and the weights' mean, std and largest |w|."""
     stats = {}
@@ -150,9 +160,9 @@ def weights_of(session: Session, limit: int = MAX_NEURONS) -> dict[str, np.ndarr
 
 
 def all_visuals(session: Session) -> dict:
-    if session.adversarial is not None:  # its model reads noise: no neuron picture, matrix or samples of inputs
+    if session.adversarial is not None:  # its model reads noise: no neuron picture, matrix or answers to inputs
         return {"boundary": boundary(session), "neurons": None, "confusion": None, "forecast": None,
-                "samples": None, "layers": layer_stats(session), "weights": weights_of(session)}
+                "samples": generated(session), "layers": layer_stats(session), "weights": weights_of(session)}
     return {
         "boundary": boundary(session),
         "neurons": neurons(session),

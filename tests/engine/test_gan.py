@@ -154,4 +154,6 @@ def test_a_gan_on_digits_draws_generated_images():
     session = Session(load_experiment(digits), "cpu")
     session.run_epoch()
     assert insights.compute(session, "generated")["images"].shape == (16, 8, 8)
-    assert visuals.all_visuals(session)["samples"] is None
+    shown = visuals.all_visuals(session)["samples"]  # the main view: generated digits, not answers to inputs
+    assert shown["label"] == "generated" and shown["images"].shape == (10, 8, 8)
+    assert abs(shown["images"] - session.adversarial.generate(10)[:, 0].numpy()).max() < 1e-6
