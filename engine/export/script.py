@@ -80,20 +80,16 @@ PLAIN_MAIN = '''def main():
     x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())
     t_train = targets(y_train)
     batch = batch_size(len(x_train))
-    optimizer = make_optimizer(TRAINING, model.parameters())
+    params = list(model.parameters())
+    optimizer = make_optimizer(TRAINING, params)
     factor = schedule_factor({{**TRAINING, "epochs": args.epochs}})
     shuffle = torch.Generator().manual_seed(TRAINING["seed"])
+    forward = {forward}
     report(0, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
     for epoch in range(1, args.epochs + 1):
         order = torch.randperm(len(x_train), generator=shuffle).to(device)
-        for start in range(0, len(x_train), batch):
-            rows = order[start : start + batch]
-            loss = loss_fn(model(x_train[rows]{logits}), t_train[rows])
-            optimizer.zero_grad(set_to_none=True)
-            (loss + penalty(model)).backward()
-            if TRAINING["grad_clip"]:
-                nn.utils.clip_grad_norm_(model.parameters(), TRAINING["grad_clip"])
-            optimizer.step()
+        train_epoch(forward, params, loss_fn, optimizer, x_train, t_train, order, batch, lambda: penalty(model),
+                    TRAINING["grad_clip"])
         for group in optimizer.param_groups:
             group["lr"] = TRAINING["lr"] * factor(epoch)
         report(epoch, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
@@ -215,7 +211,8 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
         measures, main = gan_parts(experiment, logits)
     else:
         measures = EVALUATE.format(logits=logits, accuracy=accuracy)
-        main = (DDP_MAIN if distributed else PLAIN_MAIN).format(logits=logits)
+        forward = "lambda x: model(x, logits=True)  # the loss squashes, stably" if logits else "model"
+        main = DDP_MAIN.format(logits=logits) if distributed else PLAIN_MAIN.format(forward=forward)
     parts = [
         _header(experiment, distributed, weights),
         imports,

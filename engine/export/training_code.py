@@ -1,5 +1,6 @@
-"""The training part of an exported script: the loss in the form the engine uses, the optimizer
-and schedule (the engine's own functions, copied), regularization, and the loop."""
+"""The training part of an exported script: the loss and targets in the form the engine uses, the
+optimizer, the schedule and the epoch's loop (the engine's own functions, copied), and
+regularization."""
 
 from __future__ import annotations
 
@@ -7,42 +8,29 @@ import inspect
 import pprint
 import textwrap
 
-from engine.training.objective import strips_final
+from engine.training.objective import loss_function, strips_final, target_function
 from engine.training.session import make_optimizer, schedule_factor
+from engine.training.steps import train_epoch
 
 
 def objective_source(experiment) -> str:
-    """`targets(y)`, `loss_fn(out, t)` and `correct(out, y)` for this model, data and loss."""
+    """`loss_fn(out, t)` and `targets(y)`: the engine's own functions for this model, data and
+    loss, copied; and `correct(out, y)`."""
     loss, info, spec = experiment.loss, experiment.data_info, experiment.model
     last = spec.node(spec.output).type
     squashed = last if last in ("Sigmoid", "Softmax") and not strips_final(spec, loss) else None
     outputs = experiment.output_shape[-1] if experiment.output_shape else 1
-    if not info.is_classification:
-        targets = "return y.float().reshape(len(y), -1)  # one value per sample (or the whole image)"
-    elif loss == "cross_entropy":
-        targets = "return y  # class ids"
-    elif outputs == 1:
-        targets = "return y.float().reshape(-1, 1)  # 0 or 1"
-    else:
-        targets = f"return F.one_hot(y, {info.n_classes}).float()"
-    if loss == "cross_entropy":
-        flat = "out.reshape(-1, out.shape[-1])"
-        body = ("return F.nll_loss(torch.log(out.clamp_min(EPS)).reshape(-1, out.shape[-1]), t.reshape(-1))"
-                if squashed == "Softmax" else f"return F.cross_entropy({flat}, t.reshape(-1))")
-    elif loss == "bce":
-        body = ("return F.binary_cross_entropy(out.clamp(EPS, 1 - EPS), t)" if squashed
-                else "return F.binary_cross_entropy_with_logits(out, t)")
-    else:
-        function = {"mse": "mse_loss", "l1": "l1_loss", "huber": "huber_loss"}[loss]
-        body = f"return F.{function}(out.reshape(t.shape), t)"
+    loss_fn, target = loss_function(loss, squashed), target_function(loss, info, outputs)
     lines = [
+        "\n\n\n".join(copied(loss_fn, target)),
+        "",
+        "",
+        f"loss_fn = {loss_fn.__name__}  # {loss} on what the model returns"
+        f"{' with logits=True' if strips_final(spec, loss) else ''}",
+        "",
+        "",
         "def targets(y):",
-        f"    {targets}",
-        "",
-        "",
-        "def loss_fn(out, t):",
-        f'    """{loss} on what the model returns{" for logits=True" if strips_final(spec, loss) else ""}."""',
-        f"    {body}",
+        f"    return {target.__name__}(y, {info.n_classes})",
     ]
     if info.is_classification:
         if outputs == 1 and loss == "bce":
@@ -73,4 +61,4 @@ def training_source(experiment) -> str:
     regularization = "\n".join(["def penalty(model):", '    """L1/L2 on the weights (not the biases), and the KL term of Sample layers."""',
                                  penalty])
     return "\n\n\n".join([f"TRAINING = {literal}\nEPS = 1e-7", objective_source(experiment),
-                          *copied(make_optimizer, schedule_factor), regularization])
+                          *copied(make_optimizer, schedule_factor, train_epoch), regularization])

@@ -7,6 +7,7 @@ twice; its outputs are squashed once for display. Other pairings use the loss as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -20,6 +21,77 @@ EPS = 1e-7
 SQUASH_FOR = {"bce": "Sigmoid", "cross_entropy": "Softmax"}
 
 
+# The losses and targets, one plain function each: the engine calls them, and an exported script
+# copies the ones its model uses (engine/export/training_code.py), so both train alike.
+
+
+def cross_entropy_of_logits(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of class scores (the last dimension; per sample or position) against ids."""
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1))
+
+
+def cross_entropy_of_probabilities(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The same for a model that applies Softmax itself (not on its last dimension)."""
+    return F.nll_loss(out.clamp_min(EPS).log().reshape(-1, out.shape[-1]), target.reshape(-1))
+
+
+def bce_of_logits(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(out, target)
+
+
+def bce_of_probabilities(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy of a model that squashes its outputs itself."""
+    return F.binary_cross_entropy(out.clamp(EPS, 1 - EPS), target)
+
+
+def mse(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.mse_loss(out.reshape(target.shape), target)
+
+
+def l1(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.l1_loss(out.reshape(target.shape), target)
+
+
+def huber(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return F.huber_loss(out.reshape(target.shape), target)
+
+
+def class_ids(y: torch.Tensor, classes: int) -> torch.Tensor:
+    return y
+
+
+def zero_or_one(y: torch.Tensor, classes: int) -> torch.Tensor:
+    """Two classes, one output: the label as a float column."""
+    return y.float().reshape(-1, 1)
+
+
+def one_hot(y: torch.Tensor, classes: int) -> torch.Tensor:
+    return F.one_hot(y, classes).float()
+
+
+def values(y: torch.Tensor, classes: int) -> torch.Tensor:
+    """Regression: one value per sample (or the whole image, for autoencoders)."""
+    return y.float().reshape(len(y), -1)
+
+
+def loss_function(loss: str, ends_in: str | None) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss for what the trained model returns (`ends_in`: the Sigmoid/Softmax it applies itself)."""
+    if loss == "cross_entropy":
+        return cross_entropy_of_probabilities if ends_in == "Softmax" else cross_entropy_of_logits
+    if loss == "bce":
+        return bce_of_probabilities if ends_in in ("Sigmoid", "Softmax") else bce_of_logits
+    return {"mse": mse, "l1": l1, "huber": huber}[loss]
+
+
+def target_function(loss: str, info: DataInfo, outputs: int) -> Callable[[torch.Tensor, int], torch.Tensor]:
+    """Targets in the form the loss wants: ids for cross_entropy, floats otherwise."""
+    if not info.is_classification:
+        return values
+    if loss == "cross_entropy":
+        return class_ids
+    return zero_or_one if outputs == 1 else one_hot
+
+
 @dataclass
 class Objective:
     """Turns model outputs into a loss, scores (for pictures) and predictions (for accuracy)."""
@@ -30,35 +102,16 @@ class Objective:
     ends_in: str | None  # final layer the *model* applies itself (Sigmoid/Softmax), if not stripped
     n_outputs: int
 
+    def __post_init__(self):
+        self.loss = loss_function(self.loss_name, self.ends_in)  # loss(out, target)
+        self._targets = target_function(self.loss_name, self.info, self.n_outputs)
+
     @property
     def one_output_binary(self) -> bool:
         return self.info.is_classification and self.n_outputs == 1
 
     def targets(self, y: torch.Tensor) -> torch.Tensor:
-        """Targets in the form the loss wants: ids for cross_entropy, floats otherwise."""
-        if not self.info.is_classification:
-            return y.float().reshape(len(y), -1)  # one value, or a whole image for autoencoders
-        if self.loss_name == "cross_entropy":
-            return y
-        if self.one_output_binary:
-            return y.float().reshape(-1, 1)
-        return F.one_hot(y, self.info.n_classes).float()
-
-    def loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        if self.loss_name == "cross_entropy":
-            if self.ends_in == "Softmax":
-                return F.nll_loss(_flat(out.clamp_min(EPS).log()), target.reshape(-1))
-            return F.cross_entropy(_flat(out), target.reshape(-1))
-        if self.loss_name == "bce":
-            if self.ends_in in ("Sigmoid", "Softmax"):
-                return F.binary_cross_entropy(out.clamp(EPS, 1 - EPS), target)
-            return F.binary_cross_entropy_with_logits(out, target)
-        out = out.reshape(target.shape)
-        if self.loss_name == "mse":
-            return F.mse_loss(out, target)
-        if self.loss_name == "l1":
-            return F.l1_loss(out, target)
-        return F.huber_loss(out, target)
+        return self._targets(y, self.info.n_classes)
 
     def scores(self, out: torch.Tensor) -> torch.Tensor:
         """Probabilities for classification (one per class, or P(positive) for one output),
@@ -74,10 +127,6 @@ class Objective:
         if self.one_output_binary:
             return (scores.reshape(-1) > 0.5).long()
         return scores.argmax(-1)
-
-
-def _flat(out: torch.Tensor) -> torch.Tensor:
-    return out.reshape(-1, out.shape[-1])  # (batch * positions, classes)
 
 
 def strips_final(spec: ModelSpec, loss: str) -> bool:

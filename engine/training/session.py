@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable
 
 import torch
-from torch import nn
 
 from engine.compile import build_model
 from engine.data import Dataset, make_dataset
@@ -20,6 +19,7 @@ from engine.training.adversarial import Adversarial
 from engine.training.device import pick_device
 from engine.training.metrics import evaluate
 from engine.training.objective import prepare
+from engine.training.steps import train_epoch
 
 EVAL_CHUNK = 4096  # samples per forward pass when evaluating a whole set
 
@@ -74,7 +74,8 @@ class Session:
         self.optimizer = make_optimizer(config, trains.parameters())
         self.factor = schedule_factor(config)
         self.base_lr = config["lr"]
-        self.penalized = [p for p in self.model.parameters() if p.dim() > 1]  # weights, not biases
+        self.params = list(self.model.parameters())
+        self.penalized = [p for p in self.params if p.dim() > 1]  # weights, not biases
         self.samples = any(isinstance(m, Sample) for m in self.model.modules())  # a variational autoencoder
         self.shuffle = torch.Generator().manual_seed(config["seed"])
         torch.manual_seed(config["seed"])  # dropout draws from the global generator
@@ -126,22 +127,17 @@ class Session:
                 self._apply_lr()
             return mean
         order = torch.randperm(self.n_train, generator=self.shuffle).to(self.device)
-        total = torch.zeros((), device=self.device)
-        clip = self.config["grad_clip"]
-        for index, start in enumerate(range(0, self.n_train, self.batch_size)):
-            if not gate():
-                return None
-            batch = order[start : start + self.batch_size]
-            loss = self.objective.loss(self.trained(self.x_train[batch]), self.t_train[batch])
-            self.optimizer.zero_grad(set_to_none=True)
-            (loss + self.penalty()).backward()
-            if clip:
-                nn.utils.clip_grad_norm_(self.model.parameters(), clip)
-            self.optimizer.step()
-            self.step += 1
-            total += loss.detach()
+        first = self.step
+
+        def stepped(done: int, running: torch.Tensor) -> None:
+            self.step = first + done
             if progress is not None:
-                progress(index + 1, total)
+                progress(done, running)
+
+        total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train, self.t_train,
+                            order, self.batch_size, self.penalty, self.config["grad_clip"], gate, stepped)
+        if total is None:
+            return None
         self.epoch += 1
         self._apply_lr()
         return float(total) / self.steps_per_epoch
