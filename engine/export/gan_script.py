@@ -1,11 +1,12 @@
-"""The training part of a GAN's exported script: the same steps, noise and measures as the engine's
-(engine.training.adversarial), with the model's `generate` and `judge` halves."""
+"""The training part of a GAN's exported script: the engine's own epoch (copied), with the same
+noise and measures (engine.training.adversarial), on the model's `generate` and `judge` halves."""
 
 from __future__ import annotations
 
 from engine.export.training_code import copied
 from engine.gan import DISTANCE_PROJECTIONS, DISTANCE_SEED, parts, sliced_distance
 from engine.training.adversarial import EVAL_SAMPLES
+from engine.training.steps import train_gan_epoch
 
 EVALUATE = '''def evaluate(model, real, fake):
     """The discriminator's loss and accuracy on real against generated samples."""
@@ -46,26 +47,13 @@ MAIN = '''def main():
         report(epoch, args.epochs, evaluate(model, x_train, fake), evaluate(model, x_test, fake),
                sliced_distance(x_test[:EVAL_SAMPLES], fake))
 
-    def step(optimizer, params, loss):
-        optimizer.zero_grad(set_to_none=True)
-        (loss + penalty(model)).backward()
-        if TRAINING["grad_clip"]:
-            nn.utils.clip_grad_norm_(params, TRAINING["grad_clip"])
-        optimizer.step()
-
+    judge = {judge}
     measure(0)
     for epoch in range(1, args.epochs + 1):
         order = torch.randperm(len(x_train), generator=shuffle).to(device)
-        for start in range(0, len(x_train), batch):
-            real = x_train[order[start : start + batch]]
-            ones = torch.ones((len(real), 1), device=device)
-            zeros = torch.zeros_like(ones)
-            z = torch.randn((len(real), *NOISE), generator=noise).to(device)
-            for _ in range(TRAINING["discriminator_steps"]):
-                fake = model.generate(z).detach()
-                d_loss = (loss_fn(model.judge(real{logits}), ones) + loss_fn(model.judge(fake{logits}), zeros)) / 2
-                step(d_optimizer, discriminator, d_loss)
-            step(g_optimizer, generator, loss_fn(model.judge(model.generate(z){logits}), ones))
+        train_gan_epoch(model.generate, judge, generator, discriminator, loss_fn, g_optimizer, d_optimizer, x_train,
+                        order, batch, NOISE, noise, TRAINING["discriminator_steps"], lambda: penalty(model),
+                        TRAINING["grad_clip"])
         for optimizer, base in ((g_optimizer, TRAINING["lr"]), (d_optimizer, d_lr)):
             for group in optimizer.param_groups:
                 group["lr"] = base * factor(epoch)
@@ -93,4 +81,6 @@ def gan_parts(experiment, logits: str) -> tuple[str, str]:
         f"DISTANCE_SEED = {DISTANCE_SEED}",
     ])
     measures = EVALUATE.format(logits=logits)  # the discriminator's scores are logits: "real" above 0
-    return "\n\n\n".join([constants, *copied(sliced_distance), measures]), MAIN.format(logits=logits)
+    judge = "lambda sample: model.judge(sample, logits=True)  # the loss squashes, stably" if logits else "model.judge"
+    return "\n\n\n".join([constants, *copied(sliced_distance, train_gan_epoch), measures]), \
+        MAIN.format(logits=logits, judge=judge)

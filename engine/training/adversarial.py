@@ -1,11 +1,6 @@
 """A GAN's training: the generator and the discriminator of one model graph (engine.gan), each
-with its optimizer, trained against each other on the real data.
-
-Each step draws noise for a batch, trains the discriminator `discriminator_steps` times to tell
-the real batch (target 1) from the generated one (target 0), then the generator to make the
-discriminator say "real" (the non-saturating loss of Goodfellow et al.: its gradient stays strong
-while the discriminator wins).
-"""
+with its optimizer, trained against each other on the real data (the steps:
+engine.training.steps.train_gan_epoch), and measured."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ from collections.abc import Callable
 import torch
 
 from engine.gan import sliced_distance, split
+from engine.training.steps import train_gan_epoch
 
 EVAL_SAMPLES = 2048  # real and generated samples compared when evaluating
 
@@ -28,48 +24,29 @@ class Adversarial:
         self.noise_shape = tuple(session.experiment.model.input_shape)
         self.discriminator_steps = config["discriminator_steps"]
         self.d_base_lr = config["discriminator_lr"] or config["lr"]
-        self.d_optimizer = make_optimizer({**config, "lr": self.d_base_lr}, self.discriminator.parameters())
+        self.g_params, self.d_params = list(self.generator.parameters()), list(self.discriminator.parameters())
+        self.d_optimizer = make_optimizer({**config, "lr": self.d_base_lr}, self.d_params)
         self.noise = torch.Generator().manual_seed(config["seed"] + 1)
         # the same noise at every evaluation: the generated points move only as the generator learns
         fixed = torch.Generator().manual_seed(config["seed"] + 2)
         count = min(EVAL_SAMPLES, max(len(session.x_test), len(session.x_train)))
         self.eval_noise = torch.randn((count, *self.noise_shape), generator=fixed).to(session.device)
 
-    def draw(self, count: int, device) -> torch.Tensor:
-        return torch.randn((count, *self.noise_shape), generator=self.noise).to(device)
-
     def run_epoch(self, session, gate: Callable[[], bool], progress) -> float | None:
         """One pass over the real training samples; the discriminator's mean loss."""
         order = torch.randperm(session.n_train, generator=session.shuffle).to(session.device)
-        total = torch.zeros((), device=session.device)
-        loss = session.objective.loss
-        clip = session.config["grad_clip"]
-        for index, start in enumerate(range(0, session.n_train, session.batch_size)):
-            if not gate():
-                return None
-            real = session.x_train[order[start: start + session.batch_size]]
-            ones = torch.ones((len(real), 1), device=session.device)
-            zeros = torch.zeros_like(ones)
-            z = self.draw(len(real), session.device)
-            for _ in range(self.discriminator_steps):
-                fake = self.generator(z).detach()
-                d_loss = (loss(self.discriminator(real), ones) + loss(self.discriminator(fake), zeros)) / 2
-                self.d_optimizer.zero_grad(set_to_none=True)
-                (d_loss + session.penalty()).backward()
-                if clip:
-                    torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), clip)
-                self.d_optimizer.step()
-            g_loss = loss(self.discriminator(self.generator(z)), ones)
-            session.optimizer.zero_grad(set_to_none=True)
-            (g_loss + session.penalty()).backward()
-            if clip:
-                torch.nn.utils.clip_grad_norm_(self.generator.parameters(), clip)
-            session.optimizer.step()
-            session.step += 1
-            total += d_loss.detach()
+        first = session.step
+
+        def stepped(done: int, running: torch.Tensor) -> None:
+            session.step = first + done
             if progress is not None:
-                progress(index + 1, total)
-        return float(total) / session.steps_per_epoch
+                progress(done, running)
+
+        total = train_gan_epoch(self.generator, self.discriminator, self.g_params, self.d_params, session.objective.loss,
+                                session.optimizer, self.d_optimizer, session.x_train, order, session.batch_size,
+                                self.noise_shape, self.noise, self.discriminator_steps, session.penalty,
+                                session.config["grad_clip"], gate, stepped)
+        return None if total is None else float(total) / session.steps_per_epoch
 
     def generate(self, count: int | None = None) -> torch.Tensor:
         """Samples from the fixed evaluation noise (the first `count`)."""
