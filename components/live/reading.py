@@ -20,10 +20,13 @@ ACCURACY_COLOUR = "#2CA02C"
 def numbers(snapshot: Snapshot) -> list[tuple[str, str]]:
     """(label, value) pairs, two by two: epoch and train loss, then test loss and the test score."""
     metrics = snapshot.metrics
+    gan = "test_distance" in metrics  # a GAN's losses are its discriminator's: said so
     shown = [("Epoch", f"{snapshot.epoch:,} / {snapshot.epochs:,}" if snapshot.epochs else f"{snapshot.epoch:,}"),
-             ("Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–"),
-             ("Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")]
-    if metrics.get("test_accuracy") is not None:
+             ("D train loss" if gan else "Train loss", f"{metrics['train_loss']:.4f}" if metrics else "–"),
+             ("D test loss" if gan else "Test loss", f"{metrics['test_loss']:.4f}" if metrics else "–")]
+    if gan:  # how far the generated samples are from the real ones: what falls as the generator learns
+        shown.append(("Distance", f"{metrics['test_distance']:.3f}"))
+    elif metrics.get("test_accuracy") is not None:
         shown.append(("Test accuracy", f"{metrics['test_accuracy'] * 100:.1f} %"))
     elif metrics.get("test_r2") is not None:
         shown.append(("Test R²", f"{metrics['test_r2']:.3f}"))
@@ -51,8 +54,9 @@ def curve(history: list[dict]) -> dict[str, Any]:
     with fixed margins (automatic ones re-lay the chart out on every update)."""
     history = _thinned(history)
     epochs = [h["epoch"] for h in history]
-    data = [_line(epochs, [h["train_loss"] for h in history], "train loss", POSITIVE),
-            _line(epochs, [h["test_loss"] for h in history], "test loss", NEGATIVE)]
+    d = "D " if history and "test_distance" in history[-1] else ""  # a GAN: its discriminator's numbers
+    data = [_line(epochs, [h["train_loss"] for h in history], f"{d}train loss", POSITIVE),
+            _line(epochs, [h["test_loss"] for h in history], f"{d}test loss", NEGATIVE)]
     fixed = {"automargin": False}
     layout: dict[str, Any] = {
         "template": TEMPLATE, "height": 170, "margin": fixed_margins(),
@@ -64,7 +68,7 @@ def curve(history: list[dict]) -> dict[str, Any]:
     last = history[-1] if history else {}
     metric = "accuracy" if last.get("test_accuracy") is not None else ("r2" if last.get("test_r2") is not None else None)
     if metric:
-        name = "test accuracy" if metric == "accuracy" else "test R²"
+        name = f"{d}test accuracy" if metric == "accuracy" else "test R²"
         data.append(_line(epochs, [h.get(f"test_{metric}") for h in history], name, ACCURACY_COLOUR,
                           yaxis="y2", line={"color": ACCURACY_COLOUR, "dash": "dot"}))
         layout["margin"] = fixed_margins(second_axis=True)

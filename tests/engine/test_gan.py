@@ -157,3 +157,19 @@ def test_a_gan_on_digits_draws_generated_images():
     shown = visuals.all_visuals(session)["samples"]  # the main view: generated digits, not answers to inputs
     assert shown["label"] == "generated" and shown["images"].shape == (10, 8, 8)
     assert abs(shown["images"] - session.adversarial.generate(10)[:, 0].numpy()).max() < 1e-6
+
+
+def test_the_page_says_its_losses_are_the_discriminators_and_shows_the_distance():
+    from components.live import reading
+    from engine.training.trainer import Snapshot
+
+    session = Session(load_experiment(RING), "cpu")
+    history = [{"epoch": 0, **session.evaluate()}]
+    session.run_epoch()
+    history.append({"epoch": 1, **session.evaluate()})
+    shown = dict(reading.numbers(Snapshot(state="running", epoch=1, epochs=60, step=19, lr=0.001, device="CPU",
+                                          metrics=history[-1])))
+    assert list(shown) == ["Epoch", "D train loss", "D test loss", "Distance"]
+    assert shown["Distance"] == f"{history[-1]['test_distance']:.3f}"
+    names = [trace["name"] for trace in reading.curve(history)["data"]]
+    assert names == ["D train loss", "D test loss", "D test accuracy"]
