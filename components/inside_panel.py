@@ -29,9 +29,9 @@ HINTS = {
                  "forget gate near 1 keeps its memory; its input gate lets the new step in.",
     "latent": "Where each test sample lands in the 2-D layer. Classes that gather apart are what the rest of the "
               "network separates; for an autoencoder, the grid shows what the decoder draws from each point.",
-    "generated": "The generator's samples (from the same noise each time, so they move only as it learns) beside "
-                 "real ones, over the discriminator's belief that a point is real. Generated points piled on a few "
-                 "clusters while others stay empty is mode collapse.",
+    "generated": "The generator's samples, from the same noise each time, so they change only as it learns: on 2-D "
+                 "data beside real points, over the discriminator's belief that a point is real. Samples piled on a "
+                 "few clusters while others stay empty (or digits all alike) is mode collapse.",
 }
 
 
