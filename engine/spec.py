@@ -23,9 +23,10 @@ INPUT_ID = "input"
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MODEL_KEYS = ("input", "nodes", "output", "layout")
 NODE_KEYS = ("id", "type", "params", "inputs")
-# Names a compiled model already uses; a node with one of them could not be a submodule.
-# Names a node cannot take: the compiled module's own attributes, and `self` (its forward's).
-RESERVED_IDS = frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph()))) | {INPUT_ID, "self", "input_shape", "input_dtype"}
+# Names a node cannot take: the compiled module's own attributes, `self` (its forward's), and the
+# methods an exported GAN's model class adds.
+RESERVED_IDS = frozenset(dir(fx.GraphModule(nn.Module(), fx.Graph()))) | {INPUT_ID, "self", "input_shape", "input_dtype",
+                                                                       "generate", "judge"}  # a GAN script's methods
 # Sizes the engine infers; users who give them get told so instead of "unknown parameter".
 INFERRED_PARAMS = frozenset(
     {

@@ -42,6 +42,7 @@ MAIN = '''def main():
     shuffle = torch.Generator().manual_seed(TRAINING["seed"])
 
     def measure(epoch):
+        model.eval()  # as the engine measures: dropout off, batch norm on its running statistics
         with torch.no_grad():
             fake = model.generate(eval_noise)
         report(epoch, args.epochs, evaluate(model, x_train, fake), evaluate(model, x_test, fake),

@@ -65,7 +65,8 @@ class Adversarial:
             for part, real in (("train", session.x_train[:EVAL_SAMPLES]), ("test", session.x_test[:EVAL_SAMPLES])):
                 real_scores = self.discriminator(real)
                 d_loss = (loss(real_scores, torch.ones_like(real_scores)) + loss(fake_scores, torch.zeros_like(fake_scores))) / 2
-                right = (session.objective.predict(real_scores) == 1).sum() + (session.objective.predict(fake_scores) == 0).sum()
+                # "real" is P(real) > 0.5, whatever task the data's labels are for (they are not used)
+                right = (session.objective.scores(real_scores) > 0.5).sum() + (session.objective.scores(fake_scores) <= 0.5).sum()
                 result[f"{part}_loss"] = float(d_loss)
                 result[f"{part}_accuracy"] = float(right) / (len(real) + len(fake))
             result["generator_loss"] = float(fooled)

@@ -213,7 +213,8 @@ def _generated(session: Session, node: str, sample: int) -> dict:
         return {"images": images.reshape(len(images), -1, *images.shape[-2:])[:, 0].numpy()}
     real = session.x_test[:GENERATED_POINTS].float().cpu()
     fake = adversarial.generate(GENERATED_POINTS).float().cpu()
-    result = {"real": real.reshape(len(real), -1)[:, :2].numpy(), "generated": fake.reshape(len(fake), -1)[:, :2].numpy()}
+    result = {"real": _two_columns(real.reshape(len(real), -1).numpy()),
+              "generated": _two_columns(fake.reshape(len(fake), -1).numpy())}
     if info.kind == "planar":
         points = session.data.points_test[:GENERATED_POINTS]
         result["real"] = np.asarray(points, dtype=np.float32)
@@ -225,6 +226,11 @@ def _generated(session: Session, node: str, sample: int) -> dict:
     return result
 
 
+def _two_columns(samples: np.ndarray) -> np.ndarray:
+    """The first two numbers of each sample (a zero second one for one-number samples)."""
+    return np.pad(samples[:, :2], ((0, 0), (0, max(0, 2 - samples.shape[1]))))
+
+
 def _to_plane(samples: np.ndarray, names) -> np.ndarray:
     """Generated feature vectors as points of the plane (where the features hold x1 and x2)."""
     from engine.data.planar import features
@@ -232,7 +238,7 @@ def _to_plane(samples: np.ndarray, names) -> np.ndarray:
     probe = features(np.array([[1.0, 0.0], [0.0, 1.0]]), names)  # each feature's scale along x1 and x2
     columns = [list(names).index(n) for n in ("x1", "x2") if n in names]
     if len(columns) < 2:
-        return samples[:, :2]
+        return _two_columns(samples)
     scale = np.array([probe[0, columns[0]], probe[1, columns[1]]])
     return samples[:, columns] / scale
 

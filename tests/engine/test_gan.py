@@ -39,6 +39,9 @@ def test_a_broken_split_names_what_is_wrong_and_where():
         "training: training.generator_output names 'fak', which is no node of the model (nodes: g1, g1_act, g2, "
         "g2_act, fake, d1, d1_act, d2, d2_act, real)"]
     assert "the discriminator must come after" in problems(ring(generator_output="real"))[0]
+    judged = json.loads(json.dumps(RING))  # the exported model class has methods of these names
+    judged["model"]["nodes"][-1]["id"] = "judge"
+    assert problems(judged) == ["node 'judge': 'judge' is a reserved name in PyTorch modules; rename the node"]
     assert problems(ring(loss="mse")) == ["training: a GAN trains with bce (real or generated), not mse"]
 
     stray = json.loads(json.dumps(RING))  # the discriminator reads the noise too
@@ -103,8 +106,16 @@ def test_the_discriminators_own_rate_and_steps_apply():
     assert session.adversarial.d_optimizer.param_groups[0]["lr"] == 0.0005 and session.lr == 0.002
 
 
-def test_the_exported_script_trains_exactly_as_the_engine(tmp_path):
-    experiment = load_experiment(RING)
+def with_dropout() -> dict:
+    """The ring GAN with dropout in its generator: evaluation must switch it off, in both."""
+    raw = json.loads(json.dumps(RING))
+    raw["model"]["nodes"].insert(2, {"id": "g1_drop", "type": "Dropout", "params": {"p": 0.3}})
+    return raw
+
+
+@pytest.mark.parametrize("raw", [RING, with_dropout()], ids=["ring", "ring_with_dropout"])
+def test_the_exported_script_trains_exactly_as_the_engine(raw, tmp_path):
+    experiment = load_experiment(raw)
     script = export(experiment, "pytorch", tmp_path / "train.py")
     run = subprocess.run([sys.executable, script.name, "--epochs", "3"], cwd=tmp_path, env=clean_env(),
                          capture_output=True, text=True, timeout=300)
@@ -173,3 +184,35 @@ def test_the_page_says_its_losses_are_the_discriminators_and_shows_the_distance(
     assert shown["Distance"] == f"{history[-1]['test_distance']:.3f}"
     names = [trace["name"] for trace in reading.curve(history)["data"]]
     assert names == ["D train loss", "D test loss", "D test accuracy"]
+
+
+def test_the_discriminators_accuracy_counts_real_and_generated_whatever_the_datas_task():
+    """On data whose labels are values (digits that reconstruct themselves), "real" is still
+    P(real) > 0.5, not a class id."""
+    raw = {**RING,
+           "model": {"input": {"shape": [8]}, "nodes": [
+               {"id": "g", "type": "Linear", "params": {"out_features": 64}},
+               {"id": "image", "type": "Reshape", "params": {"shape": [1, 8, 8]}},
+               {"id": "flat", "type": "Flatten"},
+               {"id": "score", "type": "Linear", "params": {"out_features": 1}}]},
+           "data": {"dataset": "digits", "target": "input"},
+           "training": {**RING["training"], "generator_output": "image"}}
+    session = Session(load_experiment(raw), "cpu")
+    session.run_epoch()
+    measured = session.evaluate()
+    adversarial = session.adversarial
+    with torch.no_grad():
+        fake = torch.sigmoid(adversarial.discriminator(adversarial.generate()))
+        real = torch.sigmoid(adversarial.discriminator(session.x_test[:2048]))
+    expected = (int((real > 0.5).sum()) + int((fake <= 0.5).sum())) / (len(real) + len(fake))
+    assert measured["test_accuracy"] == pytest.approx(expected)
+
+
+def test_the_generated_view_draws_one_feature_data_on_a_line():
+    raw = json.loads(json.dumps(RING))
+    raw["data"]["features"] = ["x1"]
+    raw["model"]["input"]["shape"] = [1]
+    raw["model"]["nodes"][4]["params"]["out_features"] = 1
+    view = insights.compute(Session(load_experiment(raw), "cpu"), "generated")
+    assert view["real"].shape == (400, 2) and view["generated"].shape == (400, 2)
+    assert not view["generated"][:, 1].any(), "the missing second number is drawn as zero"
