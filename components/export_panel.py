@@ -13,13 +13,15 @@ import streamlit as st
 
 from components import session_files
 from engine import Experiment, SpecError
-from engine.export import FORMATS, SUFFIX, export
+from engine.export import FORMATS, SUFFIX, companion, export
 from engine.training.trainer import PAUSED, RUNNING, WAITING
 
 LABELS = {"pytorch": "PyTorch script", "ddp": "torchrun (DDP) script", "onnx": "ONNX", "pt2": "torch.export (pt2)",
           "spec": "experiment (spec)"}
 PREVIEWED = {"pytorch": "python", "ddp": "python", "spec": "json"}
 MIME = {"pytorch": "text/x-python", "ddp": "text/x-python", "spec": "application/json"}
+GENERATING_PARTS = {"generator": "the GAN's generator: noise in, a generated sample out",
+                    "decoder": "the variational autoencoder's decoder: a code in, a sample out"}
 
 
 def _folder() -> Path:
@@ -34,10 +36,16 @@ def _weights_file(trainer) -> Path:
     return path
 
 
-def _build(experiment: Experiment, to: str, weights: Path | None, name: str) -> bytes:
-    """The export's bytes. Scripts are written as `name` so that they look for the downloaded
-    weights under the name they are downloaded with."""
-    return export(experiment, to, _folder() / f"{name}{SUFFIX[to]}", weights=weights).read_bytes()
+def _build(experiment: Experiment, to: str, weights: Path | None, name: str) -> tuple[bytes, dict[str, bytes]]:
+    """The export's bytes, and for ONNX of a generative model its generating part's, by part.
+    Scripts are written as `name` so that they look for the downloaded weights under the name
+    they are downloaded with."""
+    out = _folder() / f"{name}{SUFFIX[to]}"
+    parts = {part: companion(out, part) for part in GENERATING_PARTS}
+    for path in parts.values():  # an earlier experiment's, under the same name
+        path.unlink(missing_ok=True)
+    data = export(experiment, to, out, weights=weights).read_bytes()
+    return data, {part: path.read_bytes() for part, path in parts.items() if to == "onnx" and path.exists()}
 
 
 def _file_name(raw: dict[str, Any]) -> str:
@@ -64,21 +72,25 @@ def show(experiment: Experiment | None, trainer, raw: dict[str, Any]) -> None:
     built_for = (json.dumps(raw, sort_keys=True), epoch if weights else None)
     try:
         if to in PREVIEWED:
-            data = _build(experiment, to, weights, name)
+            data, _ = _build(experiment, to, weights, name)
             st.code(data.decode(), language=PREVIEWED[to], line_numbers=to != "spec", height=360)
         else:
             if st.button(f"Build the {LABELS[to]} file", key=f"export_build_{to}"):
                 with st.spinner(f"Exporting to {LABELS[to]}…"):
                     st.session_state[f"export_{to}_bytes"] = (built_for, _build(experiment, to, weights, name))
-            kept_for, data = st.session_state.get(f"export_{to}_bytes") or (None, None)
+            kept_for, (data, parts) = st.session_state.get(f"export_{to}_bytes") or (None, (None, {}))
             if kept_for != built_for:
-                data = None
+                data, parts = None, {}
     except SpecError as err:
         st.error("This export cannot be made:\n\n" + "\n".join(f"- {line}" for line in err.lines()))
         return
     if data is not None:
         st.download_button(f"Download {LABELS[to]} ({len(data) / 1024:.1f} KiB)", data, key=f"export_download_{to}",
                            file_name=f"{name}{SUFFIX[to]}", mime=MIME.get(to, "application/octet-stream"))
+        for part, part_data in (parts if to not in PREVIEWED else {}).items():
+            st.download_button(f"Download the {part} alone ({LABELS[to]}, {len(part_data) / 1024:.1f} KiB)", part_data,
+                               key=f"export_download_{to}_{part}", file_name=companion(Path(f"{name}{SUFFIX[to]}"), part).name,
+                               help=GENERATING_PARTS[part], mime="application/octet-stream")
     if weights is not None:
         st.download_button("Download the trained weights (.safetensors)", weights.read_bytes(),
                            file_name=f"{name}.safetensors", key="export_download_weights",

@@ -74,9 +74,23 @@ def test_onnx_is_built_on_request():
     assert not app.exception and not app.error
     import onnx
 
-    _, data = app.session_state["export_onnx_bytes"]
+    _, (data, parts) = app.session_state["export_onnx_bytes"]
     model = onnx.load_from_string(data)
     onnx.checker.check_model(model)
+    assert parts == {} and len(app.get("download_button")) == 1  # no generating part to offer alone
+
+
+def test_a_gans_generator_is_offered_alone_beside_its_onnx_file():
+    import onnx
+
+    app = AppTest.from_function(panel, kwargs={"trained": False, "preset": "gan_ring"}, default_timeout=120).run()
+    app.segmented_control(key="export_format").set_value("onnx").run()
+    app.button(key="export_build_onnx").click().run()
+    assert not app.exception and not app.error
+    _, (_, parts) = app.session_state["export_onnx_bytes"]
+    generator = onnx.load_from_string(parts["generator"])
+    assert [d.dim_value for d in generator.graph.output[0].type.tensor_type.shape.dim][1:] == [2]  # a 2-D point
+    assert len(app.get("download_button")) == 2
 
 
 def test_a_built_file_is_not_offered_once_the_experiment_changed():
