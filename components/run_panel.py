@@ -211,6 +211,8 @@ def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = Fals
         # the state, speed and device are in the frame's reading; a message says why it stopped
         if snapshot.state in (DIVERGED, FAILED):
             st.error(snapshot.message)
+        elif snapshot.state == IDLE and snapshot.message:  # a Train that could not start (a full server)
+            st.warning(snapshot.message, icon=":material/hourglass_top:")
         elif snapshot.message:
             st.caption(snapshot.message)
         holder = _holder()

@@ -263,6 +263,8 @@ class RemoteTrainer:
             if self._closed or self._conn is not None:
                 return
             if _reaper.live() >= self.max_workers:
+                _reaper.reclaim()  # the workers of closed pages give up their places first
+            if _reaper.live() >= self.max_workers:
                 self._remember(replace(self._last, message=(
                     f"the server is busy: {self.max_workers} trainings are open (NEUROLOOM_MAX_WORKERS); "
                     "press Train again in a minute")))
@@ -585,6 +587,19 @@ class _Reaper:
                 if not keep:
                     with self._lock:
                         self._watched.discard(trainer)
+
+    def reclaim(self) -> None:
+        """End the workers of runs whose pages are closed now, without waiting for their time:
+        a page that is open needs the place."""
+        with self._lock:
+            watched = list(self._watched)
+        for trainer in watched:
+            try:
+                if trainer._page_open is not None and trainer._worker_alive() and not trainer._page_open():
+                    trainer._put_away("put away: its page was closed and another page needed its place. "
+                                      "Reset starts again.")
+            except Exception:  # as in the rounds: one broken trainer must not stop the others
+                continue
 
     def _interval(self) -> float:
         with self._lock:

@@ -200,8 +200,13 @@ def test_delete_undo_redo_copy_paste_and_the_link_keeps_graph_and_layout(page, a
         node(other, "tanh1").wait_for(timeout=WAIT_MS)
         assert experiment(other) == shared
         expect(edge(other, "linear1", "tanh1")).to_be_attached()
-        wait_until(lambda: node(other, "out").evaluate("n => n.closest('.react-flow__node').style.transform") == place,
-                   what="the moved node at its place")
+        fit(other)  # a long model opens on its top: the whole of it, so the moved node is drawn
+
+        def at_its_place() -> bool:
+            moved = node(other, "out")
+            return moved.count() > 0 and moved.evaluate("n => n.closest('.react-flow__node').style.transform") == place
+
+        wait_until(at_its_place, what="the moved node at its place")
     finally:
         other.close()
     assert not page.errors, page.errors

@@ -34,6 +34,21 @@ def settled(page) -> None:
     page.locator(FINISHED).wait_for(timeout=30_000)
 
 
+def quiet(page, seconds: float = 1.0) -> None:
+    """Wait until the page has been idle for `seconds` on end: an edit's run may be followed by
+    a run of a part (the live frame asks for one when its run changed) that starts just after."""
+    def still() -> bool:
+        settled(page)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if page.locator(FINISHED).count() == 0:
+                return False
+            time.sleep(0.05)
+        return True
+
+    wait_until(still, what="the page to stay idle")
+
+
 def pick(page, label: str, option: str, tries: int = 3) -> None:
     """Choose `option` in the select box `label`. A page run that starts while the list is open
     (the live frame asks for one when the run's state needs other controls) draws the box again
@@ -115,7 +130,7 @@ def test_build_train_watch_pause_step_break_and_share(page, app_url, browser):
     epochs.fill("100000")
     epochs.press("Enter")
     wait_until(lambda: epochs.count() == 1 and epochs.input_value() == "100000", what="the new number of epochs")
-    settled(page)
+    quiet(page)
 
     button(page, "Train").click()
     wait_until(lambda: len(train_loss(page)) >= 15, timeout=60, what="15 epochs on the loss curve",

@@ -516,6 +516,21 @@ def test_a_closed_pages_run_pauses_and_its_worker_is_put_away(remote_trainer, mo
     assert watched.snapshot().state == RUNNING and watched._process.is_alive()
 
 
+def test_a_train_on_a_full_server_takes_the_place_of_a_closed_pages_worker(remote_trainer, monkeypatch):
+    monkeypatch.setattr(remote, "PAGE_GONE_PAUSE_S", 60.0)  # the reaper's own rounds would not get there yet
+    page = {"open": True}
+    left = remote_trainer(epochs=100_000, max_workers=1, page_open=lambda: page["open"])
+    wanted = remote_trainer(epochs=100_000, max_workers=1, page_open=lambda: True)
+    left.start()
+    wait_for(lambda: left.snapshot().epoch >= 1, what="the first page training")
+    wanted.start()
+    assert wanted.snapshot().state == IDLE and "the server is busy" in wanted.last_snapshot().message
+    page["open"] = False  # its tab is closed: the next Train elsewhere gets its place at once
+    wanted.start()
+    wait_for(lambda: wanted.snapshot().epoch >= 1, what="training in the freed place")
+    assert left.last_snapshot().state == STOPPED and "another page needed its place" in left.last_snapshot().message
+
+
 # -- limits and the memory cap --------------------------------------------------------------------
 
 
