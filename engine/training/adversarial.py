@@ -32,21 +32,13 @@ class Adversarial:
         count = min(EVAL_SAMPLES, max(len(session.x_test), len(session.x_train)))
         self.eval_noise = torch.randn((count, *self.noise_shape), generator=fixed).to(session.device)
 
-    def run_epoch(self, session, gate: Callable[[], bool], progress) -> float | None:
-        """One pass over the real training samples; the discriminator's mean loss."""
-        order = torch.randperm(session.n_train, generator=session.shuffle).to(session.device)
-        first = session.step
-
-        def stepped(done: int, running: torch.Tensor) -> None:
-            session.step = first + done
-            if progress is not None:
-                progress(done, running)
-
-        total = train_gan_epoch(self.generator, self.discriminator, self.g_params, self.d_params, session.objective.loss,
-                                session.optimizer, self.d_optimizer, session.x_train, order, session.batch_size,
-                                self.noise_shape, self.noise, self.discriminator_steps, session.penalty,
-                                session.config["grad_clip"], gate, stepped)
-        return None if total is None else float(total) / session.steps_per_epoch
+    def train(self, session, order: torch.Tensor, gate: Callable[[], bool], progress: Callable) -> torch.Tensor | None:
+        """One pass over the real training samples in `order`: the sum of the discriminator's
+        batch losses, or None when `gate` says stop."""
+        return train_gan_epoch(self.generator, self.discriminator, self.g_params, self.d_params, session.objective.loss,
+                               session.optimizer, self.d_optimizer, session.x_train, order, session.batch_size,
+                               self.noise_shape, self.noise, self.discriminator_steps, session.penalty,
+                               session.config["grad_clip"], gate, progress)
 
     def generate(self, count: int | None = None) -> torch.Tensor:
         """Samples from the fixed evaluation noise (the first `count`)."""

@@ -10,7 +10,9 @@ import numpy as np
 import torch
 
 from engine.compile import node_values, tail_from
+from engine.data.planar import features
 from engine.training.session import Session
+from engine.training.visuals import generated, plane_grid
 
 VIEWS = {
     "activations": "Activations per layer",
@@ -204,26 +206,20 @@ def _latent(session: Session, node: str, sample: int) -> dict:
 def _generated(session: Session, node: str, sample: int) -> dict:
     """A GAN's generated samples beside real ones: on 2-D data, points over the discriminator's
     surface (its P(real)); for images, a grid of generated images; else their first two numbers."""
-    from engine.data.planar import features
-    from engine.training.visuals import plane_grid
-
     adversarial, info = session.adversarial, session.data.info
     if info.kind == "image":
-        images = adversarial.generate(GENERATED_IMAGES).float().cpu()
-        return {"images": images.reshape(len(images), -1, *images.shape[-2:])[:, 0].numpy()}
-    real = session.x_test[:GENERATED_POINTS].float().cpu()
+        return {"images": generated(session, GENERATED_IMAGES)["images"]}
     fake = adversarial.generate(GENERATED_POINTS).float().cpu()
-    result = {"real": _two_columns(real.reshape(len(real), -1).numpy()),
-              "generated": _two_columns(fake.reshape(len(fake), -1).numpy())}
-    if info.kind == "planar":
-        points = session.data.points_test[:GENERATED_POINTS]
-        result["real"] = np.asarray(points, dtype=np.float32)
-        result["generated"] = _to_plane(fake.numpy(), info.features)
-        axis, grid = plane_grid(info.domain, SURFACE_SIZE)
-        judged = adversarial.discriminator(torch.from_numpy(features(grid, info.features)).to(session.device))
-        result["surface"] = {"axis": axis.tolist(),
-                             "real": session.objective.scores(judged).float().cpu().reshape(SURFACE_SIZE, SURFACE_SIZE).numpy()}
-    return result
+    fake = fake.reshape(len(fake), -1).numpy()
+    if info.kind != "planar":
+        real = session.x_test[:GENERATED_POINTS].float().cpu()
+        return {"real": _two_columns(real.reshape(len(real), -1).numpy()), "generated": _two_columns(fake)}
+    axis, grid = plane_grid(info.domain, SURFACE_SIZE)
+    judged = adversarial.discriminator(torch.from_numpy(features(grid, info.features)).to(session.device))
+    return {"real": np.asarray(session.data.points_test[:GENERATED_POINTS], dtype=np.float32),
+            "generated": _to_plane(fake, info.features),
+            "surface": {"axis": axis.tolist(),
+                        "real": session.objective.scores(judged).float().cpu().reshape(SURFACE_SIZE, SURFACE_SIZE).numpy()}}
 
 
 def _two_columns(samples: np.ndarray) -> np.ndarray:
@@ -233,8 +229,6 @@ def _two_columns(samples: np.ndarray) -> np.ndarray:
 
 def _to_plane(samples: np.ndarray, names) -> np.ndarray:
     """Generated feature vectors as points of the plane (where the features hold x1 and x2)."""
-    from engine.data.planar import features
-
     probe = features(np.array([[1.0, 0.0], [0.0, 1.0]]), names)  # each feature's scale along x1 and x2
     columns = [list(names).index(n) for n in ("x1", "x2") if n in names]
     if len(columns) < 2:

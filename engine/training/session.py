@@ -70,8 +70,7 @@ class Session:
         self.batch_size = self.n_train if full else min(config["batch_size"], self.n_train)
         # a GAN: its generator and discriminator trained against each other (this optimizer: the generator's)
         self.adversarial = Adversarial(self, make_optimizer) if experiment.gan else None
-        trains = self.adversarial.generator if self.adversarial else self.model
-        self.optimizer = make_optimizer(config, trains.parameters())
+        self.optimizer = make_optimizer(config, self.adversarial.g_params if self.adversarial else self.model.parameters())
         self.factor = schedule_factor(config)
         self.base_lr = config["lr"]
         self.params = list(self.model.parameters())
@@ -120,12 +119,6 @@ class Session:
         None when `gate` says stop. `progress(steps_done, running_loss)` may be called between
         steps of a long epoch."""
         self.model.train()
-        if self.adversarial is not None:
-            mean = self.adversarial.run_epoch(self, gate, progress)
-            if mean is not None:
-                self.epoch += 1
-                self._apply_lr()
-            return mean
         order = torch.randperm(self.n_train, generator=self.shuffle).to(self.device)
         first = self.step
 
@@ -134,8 +127,12 @@ class Session:
             if progress is not None:
                 progress(done, running)
 
-        total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train, self.t_train,
-                            order, self.batch_size, self.penalty, self.config["grad_clip"], gate, stepped)
+        if self.adversarial is not None:  # a GAN: its two parts in turn, batch by batch
+            total = self.adversarial.train(self, order, gate, stepped)
+        else:
+            total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train,
+                                self.t_train, order, self.batch_size, self.penalty, self.config["grad_clip"], gate,
+                                stepped)
         if total is None:
             return None
         self.epoch += 1
