@@ -150,10 +150,16 @@ ACTIONS = ("start", "pause", "step", "reset")
 
 def _act(action: str) -> None:
     """A control's callback (before the page runs): `action` on this tab's trainer, and the live
-    feed shows it at once. A click made while the page was still drawing an edit would reach the
-    run of the old setup: it is kept, and the page's run gives it to the new setup's trainer."""
+    feed shows it at once. A click that comes before a page run has set up the trainer of the
+    experiment shown sets it up itself; one that still cannot act is kept for the page's run."""
     holder = _holder()
     shown = workspace.current() if workspace.started() else None  # a page without a workspace: its own run
+    if shown is not None and (holder["trainer"] is None or holder["signature"] != signature(shown)):
+        # the page's run that sets the trainer up may have been cut short (a part's rerun can
+        # preempt it), and a kept click would then wait for the next whole-page run
+        experiment, _ = workspace.check(shown)
+        if experiment is not None and experiment.data is not None:
+            _settle(holder, experiment, shown)
     if holder["trainer"] is None or (shown is not None and holder["signature"] != signature(shown)):
         st.session_state.run_pending = action
         return
