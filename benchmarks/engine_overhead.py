@@ -4,25 +4,34 @@ Five workloads, each built by `build_model` and as a plain `nn.Module` with copi
 to give the same outputs), trained on the same batches with Adam; training steps (forward, backward,
 optimizer step) per second and their ratio.
 
-Run: .venv/bin/python -m benchmarks.engine_overhead [--quick] [--threads N]
+With turbo (the default), each workload is also trained by the engine's compiled chunk of steps
+(engine/training/turbo.py, inductor) and TF Playground's default problem is trained epoch by epoch
+by a session, eager and turbo, in the same process. Compiling takes tens of seconds a model here.
+
+Run: .venv/bin/python -m benchmarks.engine_overhead [--quick] [--threads N] [--no-turbo]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine import build_model
+from engine import build_model, load_experiment
+from engine.training import turbo
+from engine.training.session import Session
 
 BATCH = 32
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def node(node_id, kind, inputs=None, **params):
@@ -252,6 +261,65 @@ def pair(work: Workload) -> tuple[Trainee, Trainee]:
     return Trainee(compiled, batches, work.loss), Trainee(hand, batches, work.loss)
 
 
+class TurboTrainee:
+    """The compiled model trained by turbo's compiled chunk of steps on the same batches and Adam."""
+
+    def __init__(self, trainee: Trainee):
+        self.model, self.optimizer = trainee.model, trainee.optimizer
+        self.x = torch.cat([x for x, _ in trainee.batches])
+        self.t = torch.cat([t for _, t in trainee.batches])
+        self.rows = torch.arange(len(self.x)).reshape(-1, turbo.CHUNK_STEPS, BATCH)
+        chunk = turbo.make_chunk(self.model, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0)
+        self.chunk = torch.compile(chunk, fullgraph=True)
+        self.params = {k: p.detach() for k, p in self.model.named_parameters()}
+        self.buffers = dict(self.model.named_buffers())
+        self.states = [self.optimizer.state[p] for p in self.model.parameters()]
+        self.lr = torch.tensor(1e-3)
+        began = time.perf_counter()
+        self.run(turbo.CHUNK_STEPS)
+        self.compile_seconds = time.perf_counter() - began
+
+    def run(self, steps: int, clock=time.perf_counter) -> float:
+        calls = max(1, steps // turbo.CHUNK_STEPS)
+        began = clock()
+        for i in range(calls):
+            self.chunk(self.params, self.buffers, self.states, self.x, self.t, self.rows[i % len(self.rows)], self.lr)
+        return calls * turbo.CHUNK_STEPS / (clock() - began)
+
+
+def turbo_speed(trainee: Trainee, rounds: int, steps: int, clock) -> tuple[float | None, str]:
+    """Steps/s of the turbo chunk, or None and the reason it cannot compile this model."""
+    for module in trainee.model.modules():
+        if isinstance(module, nn.RNNBase):
+            return None, f"{type(module).__name__}: not traced by torch.compile under torch.func"
+    try:
+        fast = TurboTrainee(trainee)
+    except Exception as err:
+        return None, f"{type(err).__name__}: {turbo.first_line(err)}"
+    return statistics.median(fast.run(steps, clock) for _ in range(rounds)), f"compiled in {fast.compile_seconds:.0f} s"
+
+
+def playground_default(seconds: float) -> tuple[float, float, float]:
+    """TF Playground's default problem (circle, 2-4-2-1 tanh, batch 10, SGD lr 0.03) trained epoch
+    by epoch by a session: eager and turbo epochs/s in this process, and turbo's compile seconds."""
+    raw = json.loads((ROOT / "presets" / "playground.json").read_text())
+    raw["training"] = {**raw["training"], "optimizer": "sgd", "lr": 0.03, "turbo": "on"}
+    speeds, compile_s = {}, 0.0
+    for mode in ("off", "on"):
+        session = Session(load_experiment({**raw, "training": {**raw["training"], "turbo": mode}}), device="cpu")
+        session.run_epoch()
+        if mode == "on":
+            if not session.turbo.wait():
+                raise SystemExit(f"turbo did not compile the playground default: {session.turbo.note}")
+            compile_s = session.turbo.swap_seconds
+        epochs, began = 0, time.perf_counter()
+        while time.perf_counter() - began < seconds:
+            session.run_epoch()
+            epochs += 1
+        speeds[mode] = epochs / (time.perf_counter() - began)
+    return speeds["off"], speeds["on"], compile_s
+
+
 def compare(work: Workload, rounds: int, seconds: float, clock) -> tuple[float, float]:
     compiled, hand = pair(work)
     compiled.run(20)  # warm-up: first steps allocate Adam's state and fill caches
@@ -264,13 +332,14 @@ def compare(work: Workload, rounds: int, seconds: float, clock) -> tuple[float, 
     for _ in range(rounds):
         ours.append(compiled.run(steps, clock))
         theirs.append(hand.run(steps, clock))
-    return statistics.median(ours), statistics.median(theirs)
+    return statistics.median(ours), statistics.median(theirs), (compiled, steps)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds, for a smoke run")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--no-turbo", action="store_true", help="leave out the turbo column (no compiling)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rounds, seconds = (40, 0.02) if args.quick else (250, 0.02)
@@ -280,12 +349,22 @@ def main() -> None:
 
     print(f"torch {torch.__version__}, {args.threads} CPU thread(s), device cpu, batch {BATCH}, Adam")
     print(f"median of {rounds} alternating rounds of about {seconds * 1000:.0f} ms each, {clock_name} time\n")
-    print(f"{'workload':<34}{'compiled steps/s':>18}{'hand-written steps/s':>22}{'compiled/hand':>15}")
+    print(f"{'workload':<34}{'compiled steps/s':>18}{'hand-written steps/s':>22}{'compiled/hand':>15}"
+          + ("" if args.no_turbo else f"{'turbo steps/s':>15}{'turbo/compiled':>16}  turbo"))
     worst = math.inf
     for work in WORKLOADS:
-        ours, theirs = compare(work, rounds, seconds, clock)
+        ours, theirs, (trainee, steps) = compare(work, rounds, seconds, clock)
         worst = min(worst, ours / theirs)
-        print(f"{work.name:<34}{ours:>18.0f}{theirs:>22.0f}{ours / theirs:>15.3f}")
+        line = f"{work.name:<34}{ours:>18.0f}{theirs:>22.0f}{ours / theirs:>15.3f}"
+        if not args.no_turbo:
+            fast, how = turbo_speed(trainee, max(5, rounds // 4), steps, clock)
+            line += f"{'-':>15}{'-':>16}  {how}" if fast is None else f"{fast:>15.0f}{fast / ours:>16.2f}  {how}"
+        print(line, flush=True)
+    if not args.no_turbo:
+        eager, fast, compile_s = playground_default(2.0 if args.quick else 10.0)
+        print(f"\nTF Playground's default problem, epochs/s: eager {eager:.0f}, turbo {fast:.0f} "
+              f"(compiled in {compile_s:.0f} s)")
+        print(f"turbo speedup on playground default: {fast / eager:.2f}")
     print(f"\nworst ratio: {worst:.3f}")
 
 

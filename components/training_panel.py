@@ -16,7 +16,7 @@ from engine.training.config import FIELDS, LR_LADDER
 RATE_FRAGMENT = "training_rate"
 MAIN = ("loss", "optimizer", "batch_size", "epochs")
 MORE = ("momentum", "weight_decay", "regularization", "reg_rate", "lr_schedule", "lr_step_every", "lr_gamma",
-        "grad_clip", "kl_weight", "generator_output", "discriminator_lr", "discriminator_steps", "seed", "device")
+        "grad_clip", "kl_weight", "generator_output", "discriminator_lr", "discriminator_steps", "seed", "device", "turbo")
 
 
 class LiveRate(NamedTuple):
@@ -57,7 +57,7 @@ def show(training: dict[str, Any] | None, version: str, live_rate: LiveRate | No
                 value = widget(field, FIELDS[field], current[field], f"{rest}_{field}")
         if value != current[field]:
             edited[field] = value
-    more = st.expander("more: regularization, schedule, clipping, VAE and GAN, seed, device", key="training_more_open",
+    more = st.expander("more: regularization, schedule, clipping, VAE and GAN, seed, device, turbo", key="training_more_open",
                        on_change="rerun")
     if more.open:  # folded fields are not drawn (each costs time on every rerun)
         with more:

@@ -90,7 +90,8 @@ def read(run: int, snapshot: Snapshot, history: list[dict] | None) -> dict[str, 
     reading = {"stamp": time.time(), "key": key(run, snapshot), "state": snapshot.state,
                "numbers": numbers(snapshot),
                "caption": f"{STATES.get(snapshot.state, snapshot.state)} · {snapshot.epochs_per_second:.1f} epochs/s · "
-                          f"learning rate {snapshot.lr:g} · {snapshot.device}"}
+                          f"learning rate {snapshot.lr:g} · {snapshot.device}"
+                          + (f" · {snapshot.speed}" if snapshot.speed else "")}
     if history is not None:
         reading["curve"] = curve(history)
     return reading

@@ -52,6 +52,8 @@ FIELDS: dict[str, Param] = {
     "discriminator_lr": Float(default=None, low=0.0, high=100.0, low_open=True,
                               help="a GAN: the discriminator's learning rate (default: lr)"),
     "discriminator_steps": Int(default=1, low=1, high=10, help="a GAN: discriminator steps per generator step"),
+    "turbo": Choice(default="auto", choices=("auto", "on", "off"),
+                    help="compile the training step in the background and switch to it when ready"),
     "seed": Int(default=0, low=0, high=2**31 - 1, help="same seed, same run"),
     "device": Choice(default="auto", choices=("auto", "cpu", "cuda", "mps"), help="auto: CUDA, else MPS, else CPU"),
 }

@@ -16,8 +16,12 @@ class ProgressBar:
         self.live = getattr(self.stream, "isatty", lambda: False)()
         self.shown_tenth = -1
         self.last_draw = 0.0
+        self.speed = ""  # the turbo note last told
 
     def update(self, snapshot, final: bool = False) -> None:
+        if snapshot.speed and snapshot.speed != self.speed:  # told once, on a line of its own
+            self.speed = snapshot.speed
+            self.stream.write(("\r" if self.live else "") + snapshot.speed + "\n")
         tenth = snapshot.epoch * 10 // max(self.total, 1)
         now = time.monotonic()
         if self.live and not final and now - self.last_draw < 0.1:

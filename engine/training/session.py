@@ -7,7 +7,9 @@ threads: the trainer drives it and passes a `gate` that may pause or stop betwee
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
+from functools import partial
 
 import torch
 
@@ -20,6 +22,7 @@ from engine.training.device import pick_device
 from engine.training.metrics import evaluate
 from engine.training.objective import prepare
 from engine.training.steps import train_epoch
+from engine.training.turbo import Turbo
 
 EVAL_CHUNK = 4096  # samples per forward pass when evaluating a whole set
 
@@ -36,6 +39,15 @@ def make_optimizer(config: dict, params) -> torch.optim.Optimizer:
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, momentum=momentum, weight_decay=decay)
     return torch.optim.Adagrad(params, lr=lr, weight_decay=decay)
+
+
+def weight_penalty(kind: str, rate: float, weights: list[torch.Tensor]) -> torch.Tensor | float:
+    """The L1 or L2 penalty on `weights` (the weight tensors, not biases), or 0."""
+    if kind == "none" or rate == 0:
+        return 0.0
+    if kind == "l1":
+        return rate * sum(w.abs().sum() for w in weights)
+    return rate * sum(w.pow(2).sum() for w in weights)
 
 
 def schedule_factor(config: dict) -> Callable[[int], float]:
@@ -78,8 +90,10 @@ class Session:
         self.samples = any(isinstance(m, Sample) for m in self.model.modules())  # a variational autoencoder
         self.shuffle = torch.Generator().manual_seed(config["seed"])
         torch.manual_seed(config["seed"])  # dropout draws from the global generator
+        self.weight_penalty = partial(weight_penalty, config["regularization"], config["reg_rate"])
         self.epoch = 0
         self.step = 0
+        self.turbo = Turbo(self, config["turbo"])
 
     @property
     def lr(self) -> float:
@@ -105,12 +119,7 @@ class Session:
     def penalty(self) -> torch.Tensor | float:
         """What the loss adds: L1/L2 on the weights, and the KL term of Sample layers."""
         kl = self.config["kl_weight"] * kl_terms(self.model) if self.samples else 0.0
-        kind, rate = self.config["regularization"], self.config["reg_rate"]
-        if kind == "none" or rate == 0:
-            return kl
-        if kind == "l1":
-            return kl + rate * sum(p.abs().sum() for p in self.penalized)
-        return kl + rate * sum(p.pow(2).sum() for p in self.penalized)
+        return kl + self.weight_penalty(self.penalized)
 
     def run_epoch(
         self, gate: Callable[[], bool] = lambda: True, progress: Callable[[int, float], None] | None = None
@@ -127,12 +136,17 @@ class Session:
             if progress is not None:
                 progress(done, running)
 
+        began = time.perf_counter()
         if self.adversarial is not None:  # a GAN: its two parts in turn, batch by batch
             total = self.adversarial.train(self, order, gate, stepped)
+        elif self.turbo.ready:  # compiled chunks, on the same weights and optimizer state
+            total = self.turbo.epoch(self, order, gate, stepped)
         else:
             total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train,
                                 self.t_train, order, self.batch_size, self.penalty, self.config["grad_clip"], gate,
                                 stepped)
+            if total is not None:
+                self.turbo.after_eager_epoch(self, time.perf_counter() - began)
         if total is None:
             return None
         self.epoch += 1

@@ -66,6 +66,7 @@ class Snapshot:
     epochs_per_second: float = 0.0
     running_loss: float | None = None  # mean batch loss so far in the current epoch
     version: int = 0  # grows with every publication
+    speed: str = ""  # where the speed comes from: compiled steps (turbo) or eager, and why
 
 
 class Trainer:
@@ -253,6 +254,7 @@ class Trainer:
         self._set_state(RUNNING)
         self._started = time.perf_counter()
         self._launch_epoch = self.session.epoch
+        self.session.turbo.budget = self._budget  # auto compiles a run that stops soon only if it gains
         self._thread = threading.Thread(target=self._run, name="neuroloom-trainer", daemon=True)
         self._thread.start()
 
@@ -486,4 +488,5 @@ class Trainer:
             epochs_per_second=(epoch - self._launch_epoch) / elapsed if elapsed > 0 else 0.0,
             running_loss=self._running_loss,
             version=self._version,
+            speed=self.session.turbo.note,
         )

@@ -1,0 +1,337 @@
+"""Turbo: the training step compiled in the background and swapped in between epochs.
+
+A small model's eager step is mostly Python and dispatch. Turbo compiles a chunk of
+`CHUNK_STEPS` steps into one graph with `torch.compile(fullgraph=True)`: the model is called
+functionally (`torch.func`) on a private copy of its module, the gradient comes from
+`torch.func.grad_and_value`, and the update is torch.optim's own functional update applied in
+place to the run's own weights and optimizer state. So eager and compiled steps share the data,
+the weights, the state and the maths, and a run can go from one to the other between steps.
+
+A run starts eager at once; the chunk compiles in a thread (tried on copies of the state), and
+the session uses it from the next epoch on. Steps that do not fill a chunk go the eager way.
+Compiled chunks are kept per process by what they depend on, so the next run of the same model
+swaps in at its first epoch; inductor's disk cache shortens a new process's compile too.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import types
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad_and_value
+
+from engine.modules import Sample
+from engine.training.steps import train_epoch
+
+MODES = ("auto", "on", "off")
+CHUNK_STEPS = 5  # steps per compiled call: more is faster per step but compiles for longer
+# auto: a run with a budget compiles when its epochs left would take longer than this eager, one
+# without an end once it has trained this long
+WORTH_COMPILING_S = 20.0
+KEEP_COMPILED = 8  # compiled chunks kept per process (each holds its model's private copy)
+CLIP_EPS = 1e-6  # as torch.nn.utils.clip_grad_norm_
+WARM_TIMEOUT_S = 600  # the compiling process's limit
+PROJECT = Path(__file__).resolve().parents[2]
+
+_compiled: OrderedDict[tuple, tuple[nn.Module, Callable]] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def why_not(session) -> str | None:
+    """Why this run cannot be compiled, or None when it can."""
+    if session.adversarial is not None:
+        return "a GAN's two parts train in turn"
+    for module in session.model.modules():
+        if isinstance(module, Sample) or (isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0):
+            return "it draws random numbers while training (dropout or sampling)"
+        if isinstance(module, nn.RNNBase):
+            return f"torch.compile does not trace {type(module).__name__} layers under torch.func"
+        if isinstance(module, nn.MultiheadAttention) and module.dropout > 0:
+            return "it draws random numbers while training (attention dropout)"
+    if session.device.type == "cuda":
+        from torch.utils._triton import has_triton
+
+        if not has_triton():
+            return "this GPU has no Triton to compile for"
+    elif session.device.type == "cpu":
+        try:
+            from torch._inductor.cpp_builder import get_cpp_compiler
+
+            get_cpp_compiler()
+        except Exception:
+            return "no C++ compiler found (g++ or clang++)"
+    else:
+        return f"compiling for {session.device.type} is not supported"
+    return None
+
+
+def _optimizer_update(optimizer: torch.optim.Optimizer) -> Callable:
+    """torch.optim's functional update for this optimizer, its settings fixed but the rate:
+    `update(params, grads, states, lr)` changes the params and states in place."""
+    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
+    common = {"foreach": False, "maximize": group["maximize"]}
+    if isinstance(optimizer, torch.optim.SGD):
+        from torch.optim.sgd import sgd
+
+        def update(params, grads, states, lr):
+            sgd(params, grads, [s.get("momentum_buffer") for s in states], **common,
+                weight_decay=group["weight_decay"], momentum=group["momentum"], lr=lr,
+                dampening=group["dampening"], nesterov=group["nesterov"])
+    elif isinstance(optimizer, torch.optim.Adam):  # AdamW too: its weight decay is decoupled
+        from torch.optim.adam import adam
+
+        def update(params, grads, states, lr):
+            adam(params, grads, [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states], [],
+                 [s["step"] for s in states], **common, amsgrad=False, beta1=group["betas"][0],
+                 beta2=group["betas"][1], lr=lr, weight_decay=group["weight_decay"], eps=group["eps"],
+                 decoupled_weight_decay=group["decoupled_weight_decay"])
+    elif isinstance(optimizer, torch.optim.RMSprop):
+        from torch.optim.rmsprop import rmsprop
+
+        def update(params, grads, states, lr):
+            rmsprop(params, grads, [s["square_avg"] for s in states], [s.get("grad_avg") for s in states],
+                    [s.get("momentum_buffer") for s in states], [s["step"] for s in states], **common, lr=lr,
+                    alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                    momentum=group["momentum"], centered=group["centered"])
+    elif isinstance(optimizer, torch.optim.Adagrad):
+        from torch.optim.adagrad import adagrad
+
+        def update(params, grads, states, lr):
+            adagrad(params, grads, [s["sum"] for s in states], [s["step"] for s in states], **common, lr=lr,
+                    weight_decay=group["weight_decay"], lr_decay=group["lr_decay"], eps=group["eps"])
+    else:
+        raise TypeError(f"no compiled update for {type(optimizer).__name__}")
+    return update
+
+
+def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, penalty: Callable,
+               weights: list[str], clip: float) -> Callable:
+    """One chunk of training steps as a function of tensors only: `chunk(params, buffers, states,
+    x, t, rows, lr)` trains on the batches `rows[i]` of `x` and targets `t` in turn, changing
+    params, buffers and states in place, and returns the sum of the batch losses. `penalty`
+    maps the `weights` (names of params) to what the loss adds."""
+    update = _optimizer_update(optimizer)
+
+    def chunk(params: dict, buffers: dict, states: list, x, t, rows, lr):
+        total = torch.zeros((), device=x.device)
+        names = list(params)
+        for i in range(rows.shape[0]):
+            batch = rows[i]
+
+            def loss_of(p, batch=batch):
+                loss = loss_fn(functional_call(model, (p, buffers), (x[batch],)), t[batch])
+                return loss + penalty([p[name] for name in weights]), loss
+
+            grads, (_, loss) = grad_and_value(loss_of, has_aux=True)(params)
+            grads = [grads[name] for name in names]
+            with torch.no_grad():
+                if clip:
+                    norm = torch.nn.utils.get_total_norm(grads)
+                    scale = (clip / (norm + CLIP_EPS)).clamp(max=1.0)
+                    grads = [g * scale for g in grads]
+                update([params[name] for name in names], grads, states, lr)
+            total = total + loss.detach()
+        return total
+
+    # dynamo keeps compiled versions per code object, at most 8: each model's chunk gets its own
+    _made[0] += 1
+    return types.FunctionType(chunk.__code__.replace(co_name=f"chunk_{_made[0]}"), chunk.__globals__,
+                              closure=chunk.__closure__)
+
+
+_made = [0]
+
+
+class Turbo:
+    """The compiled path of one session: `note` says what its speed comes from; `ready` is
+    true once a compiled chunk is in place; `epoch` trains one epoch through it."""
+
+    def __init__(self, session, mode: str = "auto", backend: str = "inductor"):
+        self.mode, self.backend = mode, backend
+        # the epochs the run stops at (auto weighs them against compiling), None once it goes on
+        self.budget: int | None = session.config["epochs"]
+        self.swap_seconds: float | None = None  # from starting to compile to ready
+        self._chunk: Callable | None = None
+        self._live: tuple[dict, list] | None = None
+        self._eager_seconds = 0.0
+        self._thread: threading.Thread | None = None
+        self._why = "turned off" if mode == "off" else why_not(session)
+        self.note = "" if self._why is None or mode == "off" else f"eager: {self._why}"
+        self._named = dict(session.trained.named_parameters())
+        self._buffers = dict(session.trained.named_buffers())
+        self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
+        self._steps = min(CHUNK_STEPS, session.n_train // session.batch_size)  # full-batch: one step
+        self._rows = self._steps * session.batch_size
+        self._key = self._cache_key(session)
+
+    @property
+    def ready(self) -> bool:
+        return self._chunk is not None
+
+    def after_eager_epoch(self, session, seconds: float) -> None:
+        """Called after an eager epoch (the optimizer's state exists now): start compiling when
+        it is wanted and worth it, or take a chunk already compiled for this model."""
+        if self._why is not None or self._thread is not None or self._chunk is not None:
+            return
+        with _compiled_lock:
+            kept = _compiled.get(self._key)
+            if kept is not None:
+                _compiled.move_to_end(self._key)
+        if kept is not None:
+            self._chunk, self.swap_seconds, self.note = kept[1], 0.0, "turbo: compiled steps (kept from an earlier run)"
+            return
+        self._eager_seconds += seconds
+        if self.mode == "auto" and self.budget is not None:
+            left = max(0, self.budget - session.epoch)
+            if left * seconds < WORTH_COMPILING_S:
+                return  # too short to gain from compiling: the usual case, nothing to say
+        elif self.mode == "auto" and self._eager_seconds < WORTH_COMPILING_S:
+            return  # a run without an end compiles once it has trained a while: it is likely to go on
+        self.note = "eager while the training step compiles"
+        self._thread = threading.Thread(target=self._compile_here, args=(session,), name="turbo-compile", daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the compile to end (tests and benchmarks); true when a chunk is ready."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.ready
+
+    def epoch(self, session, order: torch.Tensor, gate: Callable[[], bool], progress: Callable):
+        """One epoch in compiled chunks (between which `gate` may stop it) and the rest eager."""
+        full = len(order) // self._rows * self._rows
+        rows = order[:full].reshape(-1, self._steps, session.batch_size)
+        if self._live is None:  # the run's own tensors, changed in place by every chunk
+            self._live = ({name: p.detach() for name, p in self._named.items()},
+                          [session.optimizer.state[p] for p in self._named.values()])
+            _static(session, *self._live, self._buffers)
+        params, states = self._live
+        lr = torch.tensor(session.lr, device=session.device)  # a tensor: a new rate needs no new compile
+        total = torch.zeros((), device=order.device)
+        for index in range(len(rows)):
+            if not gate():
+                return None
+            total += self._chunk(params, self._buffers, states, session.x_train, session.t_train, rows[index], lr)
+            progress((index + 1) * self._steps, total)
+        if full < len(order):
+            done = len(rows) * self._steps
+            rest = train_epoch(session.trained, session.params, session.objective.loss, session.optimizer,
+                               session.x_train, session.t_train, order[full:], session.batch_size,
+                               session.penalty, session.config["grad_clip"], gate,
+                               lambda steps, running: progress(done + steps, total + running))
+            if rest is None:
+                return None
+            total += rest
+        return total
+
+    def _compile_here(self, session) -> None:
+        """Compile in another process first (see `warm_caches`), then here: the thread that
+        compiles here shares the interpreter with training and slows it several times over, so
+        it should find the compiler's work done and only load it."""
+        began = time.perf_counter()
+        if self.backend == "inductor":
+            warm_caches(session, self._steps)
+        self._compile(session, began)
+
+    def _compile(self, session, began: float | None = None) -> None:
+        began = time.perf_counter() if began is None else began
+        # the settings are per thread; compile here, without a pool of compiler processes left behind
+        import torch._inductor.config
+
+        torch._inductor.config.compile_threads = 1
+        try:
+            model = copy.deepcopy(session.trained)  # its own module: tracing swaps a module's tensors
+            chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
+                               self._weights, session.config["grad_clip"])
+            compiled = torch.compile(chunk, fullgraph=True, backend=self.backend,
+                                     mode="reduce-overhead" if session.device.type == "cuda" else None)
+            # tried on copies: the run goes on with its own tensors meanwhile
+            params = {name: p.detach().clone() for name, p in self._named.items()}
+            buffers = {name: b.clone() for name, b in self._buffers.items()}
+            states = [{k: v.clone() if torch.is_tensor(v) else v for k, v in session.optimizer.state[p].items()}
+                      for p in self._named.values()]
+            _static(session, params, states, buffers)
+            rows = torch.arange(self._rows, device=session.device).reshape(self._steps, -1)
+            compiled(params, buffers, states, session.x_train, session.t_train, rows,
+                     torch.tensor(session.lr, device=session.device))
+        except Exception as err:  # an unsupported layer, a compiler error: the run stays eager
+            self._why = f"could not compile ({type(err).__name__}: {first_line(err)})"
+            self.note = f"eager: {self._why}"
+            return
+        with _compiled_lock:
+            _compiled[self._key] = (model, compiled)
+            while len(_compiled) > KEEP_COMPILED:
+                _compiled.popitem(last=False)
+        self.swap_seconds = time.perf_counter() - began
+        self._chunk = compiled
+        self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
+
+    def _cache_key(self, session) -> tuple:
+        """What a compiled chunk depends on: the model, loss, optimizer settings, shapes, device."""
+        config = session.config
+        group = {k: v for k, v in session.optimizer.param_groups[0].items() if k not in ("params", "lr")}
+        return (json.dumps(session.experiment.model.to_dict(), sort_keys=True), session.objective.loss.__name__,
+                type(session.optimizer).__name__, repr(sorted(group.items())), config["regularization"],
+                config["reg_rate"], config["grad_clip"], session.batch_size, tuple(session.x_train.shape),
+                tuple(session.t_train.shape), str(session.x_train.dtype), str(session.t_train.dtype),
+                str(session.device), self.backend)
+
+
+def warm_caches(session, steps: int) -> bool:
+    """Compile this session's chunk in a process of its own (`python -m engine.training.turbo`),
+    filling inductor's caches on disk while this process trains on at full speed. True when it
+    did; a failure (an experiment another process cannot rebuild, say) only costs the warm-up."""
+    request = json.dumps({"experiment": session.experiment.to_dict(), "device": session.device.type,
+                          "steps": steps})
+    env = {**os.environ, "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run([sys.executable, "-m", "engine.training.turbo"], input=request, text=True,
+                              capture_output=True, env=env, timeout=WARM_TIMEOUT_S)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def _static(session, params: dict, states: list, buffers: dict) -> None:
+    """On CUDA, mark the tensors a chunk changes in place as kept at one address: CUDA graphs
+    then replay on them instead of refusing a graph that mutates its inputs."""
+    if session.device.type != "cuda":
+        return
+    from torch._dynamo import mark_static_address
+
+    tensors = [*params.values(), *buffers.values(), session.x_train, session.t_train]
+    tensors += [v for state in states for v in state.values() if torch.is_tensor(v)]
+    for tensor in tensors:
+        mark_static_address(tensor)
+
+
+def first_line(err: Exception) -> str:
+    text = str(err).strip().splitlines()
+    return text[0][:160] if text else "no message"
+
+
+if __name__ == "__main__":  # warm_caches' process: rebuild the session, train one epoch, compile
+    from engine import load_experiment
+    from engine.training import turbo
+    from engine.training.session import Session
+
+    asked = json.loads(sys.stdin.read())
+    turbo.CHUNK_STEPS = asked["steps"]
+    asked["experiment"]["training"]["turbo"] = "off"  # compiled below, once, in this thread
+    torch.set_num_threads(1)
+    warming = Session(load_experiment(asked["experiment"]), device=asked["device"])
+    warming.run_epoch()
+    warming.turbo._compile(warming)
+    sys.exit(0 if warming.turbo.ready else 1)

@@ -1,0 +1,153 @@
+"""Turbo: the compiled chunk of steps trains as the eager steps do, swaps in between epochs on the
+same weights and optimizer state, is kept for the next run of the model, and where it cannot
+compile the run stays eager and says why."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch._dynamo.utils import counters
+
+from engine import load_experiment
+from engine.training import turbo as turbo_module
+from engine.training.session import Session
+from tests.conftest import ROOT
+
+PRESETS = sorted(p.stem for p in (ROOT / "presets").glob("*.json"))
+STAYS_EAGER = {  # the presets turbo cannot compile, and the reason it gives
+    "gan_ring": "a GAN's two parts train in turn",
+    "vae_digits": "random numbers",
+    "gru_parity": "GRU layers",
+    "gru_sine": "GRU layers",
+    "lstm_sine": "LSTM layers",
+    "rnn_sine": "RNN layers",
+}
+
+
+def preset(name: str, **training) -> dict:
+    raw = json.loads((ROOT / "presets" / f"{name}.json").read_text())
+    raw["training"] = {**raw.get("training", {}), **training}
+    return raw
+
+
+def pair(raw: dict, backend: str = "eager") -> tuple[Session, Session]:
+    """A session with turbo on (compiled by `backend`) and one without, from the same experiment."""
+    turbo = Session(load_experiment({**raw, "training": {**raw["training"], "turbo": "on"}}), device="cpu")
+    turbo.turbo.backend = backend
+    eager = Session(load_experiment({**raw, "training": {**raw["training"], "turbo": "off"}}), device="cpu")
+    return turbo, eager
+
+
+def largest_difference(a: Session, b: Session) -> float:
+    return max((x - y).abs().max().item() for x, y in zip(a.model.parameters(), b.model.parameters(), strict=True))
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_turbo_trains_every_preset_as_eager_does(name, monkeypatch):
+    """Dynamo captures the whole chunk (backend "eager": the same graph without inductor's code
+    generation, which the next test runs), and the chunks give eager's losses and metrics. (Not
+    its weights to 1e-4: Adam turns rounding in a near-zero gradient into a step of lr's size.)
+    Chunks of 2 steps: the same code as 5, traced in less time."""
+    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    turbo, eager = pair(preset(name))
+    turbo.run_epoch(), eager.run_epoch()  # the first epoch is eager in both
+    turbo.turbo.wait()
+    if name in STAYS_EAGER:
+        assert not turbo.turbo.ready
+        assert turbo.turbo.note.startswith("eager: ") and STAYS_EAGER[name] in turbo.turbo.note
+        return
+    assert turbo.turbo.ready, turbo.turbo.note
+    for _ in range(2):
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-4, abs=1e-6)
+    assert turbo.step == eager.step
+    theirs = eager.evaluate()
+    assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-3, abs=1e-5) for k, v in theirs.items()}
+
+
+def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state(monkeypatch):
+    """The real compiler, swapped in mid-run: SGD with momentum, L2 and clipping, a rate changed
+    between epochs (no new compile), and a partial batch at each epoch's end (eager, on the same
+    state). Chunks of 2 steps, to compile sooner."""
+    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    raw = preset("playground", optimizer="sgd", momentum=0.9, regularization="l2", reg_rate=0.001, grad_clip=1.0,
+                 batch_size=12)
+    turbo, eager = pair(raw, backend="inductor")
+    turbo.run_epoch(), eager.run_epoch()
+    while not turbo.turbo.ready and turbo.epoch < 300:  # training goes on eager while it compiles
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-6)
+    assert turbo.turbo.wait() and turbo.turbo.note.startswith("turbo: compiled steps"), turbo.turbo.note
+    assert turbo.n_train % turbo.batch_size  # the last batch of each epoch is partial
+    graphs = counters["stats"]["unique_graphs"]
+    for epoch in range(3):
+        if epoch == 1:
+            turbo.set_lr(0.01), eager.set_lr(0.01)
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-4)
+    assert counters["stats"]["unique_graphs"] == graphs  # a new rate is an input, not a new graph
+    assert largest_difference(turbo, eager) < 1e-4
+    for mine, theirs in zip(turbo.model.parameters(), eager.model.parameters(), strict=True):
+        torch.testing.assert_close(turbo.optimizer.state[mine]["momentum_buffer"],
+                                   eager.optimizer.state[theirs]["momentum_buffer"], rtol=1e-3, atol=1e-5)
+
+
+def test_the_next_run_of_the_same_model_takes_the_kept_chunk_at_once():
+    raw = preset("perceptron_xor", optimizer="adamw", weight_decay=0.01)
+    first, _ = pair(raw)
+    first.run_epoch()
+    assert first.turbo.wait()
+    second, eager = pair(raw)
+    second.run_epoch(), eager.run_epoch()
+    assert second.turbo.ready and "kept from an earlier run" in second.turbo.note  # no second compile
+    assert second.turbo.swap_seconds == 0.0
+    assert second.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+    assert largest_difference(second, eager) < 1e-5
+    other, _ = pair(preset("perceptron_xor", optimizer="rmsprop", momentum=0.3))  # other settings: their own chunk
+    other.run_epoch()
+    assert other.turbo.wait() and "kept" not in other.turbo.note
+
+
+def test_auto_compiles_a_long_run_but_not_a_short_one_and_off_never_does(monkeypatch):
+    auto = Session(load_experiment(preset("perceptron")), device="cpu")
+    auto.turbo.backend = "eager"
+    auto.turbo.budget = 3  # a run that stops at 3 epochs: compiling would not pay
+    auto.run_epoch()
+    assert not auto.turbo.wait() and auto.turbo.note == ""
+    open_ended = Session(load_experiment(preset("perceptron")), device="cpu")
+    open_ended.turbo.backend = "eager"
+    open_ended.turbo.budget = None  # the page's run once it went on past its budget
+    open_ended.run_epoch()
+    assert not open_ended.turbo.wait()  # it has not trained long enough to be likely to go on
+    monkeypatch.setattr(turbo_module, "WORTH_COMPILING_S", 0.0)
+    open_ended.run_epoch()
+    assert open_ended.turbo.wait() and open_ended.turbo.note.startswith("turbo")
+    off = Session(load_experiment(preset("perceptron", turbo="off")), device="cpu")
+    off.run_epoch()
+    assert not off.turbo.ready and off.turbo.note == ""
+
+
+def test_a_run_with_dropout_stays_eager_and_says_why():
+    raw = preset("playground", turbo="on")
+    raw["model"]["nodes"].insert(-1, {"id": "drop", "type": "Dropout", "params": {"p": 0.2}})
+    session = Session(load_experiment(raw), device="cpu")
+    session.run_epoch()
+    assert not session.turbo.ready
+    assert session.turbo.note == "eager: it draws random numbers while training (dropout or sampling)"
+
+
+def test_without_a_cpp_compiler_the_run_stays_eager_and_says_so_once(tmp_path):
+    """A real missing compiler: PATH holds only Python, so inductor finds no g++ or clang++."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(os.path.realpath(sys.executable))
+    raw = preset("perceptron", turbo="on")
+    (tmp_path / "run.json").write_text(json.dumps(raw))
+    env = {k: v for k, v in os.environ.items() if k not in ("CXX", "CC")} | {"PATH": str(bin_dir)}
+    done = subprocess.run([sys.executable, "-m", "engine", "train", str(tmp_path / "run.json"), "--epochs", "5"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("eager: no C++ compiler found (g++ or clang++)") == 1
+    assert "Traceback" not in done.stderr
