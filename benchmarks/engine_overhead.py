@@ -268,9 +268,9 @@ class TurboTrainee:
         self.model, self.optimizer = trainee.model, trainee.optimizer
         self.x = torch.cat([x for x, _ in trainee.batches])
         self.t = torch.cat([t for _, t in trainee.batches])
-        self.rows = torch.arange(len(self.x)).reshape(-1, turbo.CHUNK_STEPS, BATCH)
+        self.rows = torch.arange(len(self.x)).repeat(turbo.CHUNK_STEPS).reshape(-1, turbo.CHUNK_STEPS, BATCH)
         chunk = turbo.make_chunk(self.model, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0)
-        self.chunk = torch.compile(chunk, fullgraph=True)
+        self.chunk = turbo.compile_chunk(chunk, "cpu")
         self.params = {k: p.detach() for k, p in self.model.named_parameters()}
         self.buffers = dict(self.model.named_buffers())
         self.states = [self.optimizer.state[p] for p in self.model.parameters()]

@@ -153,6 +153,18 @@ def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optim
 _made = [0]
 
 
+def compile_chunk(chunk: Callable, device: str, backend: str = "inductor") -> Callable:
+    """`chunk` compiled whole, to be called (and so compiled) in this thread: on CUDA under CUDA
+    graphs; on the CPU with a C++ wrapper around the kernels (a Python wrapper spends more time
+    allocating a small model's buffers than its kernels take)."""
+    import torch._inductor.config
+
+    # these settings are per thread; no pool of compiler processes to leave behind
+    torch._inductor.config.compile_threads = 1
+    torch._inductor.config.cpp_wrapper = device == "cpu"
+    return torch.compile(chunk, fullgraph=True, backend=backend, mode="reduce-overhead" if device == "cuda" else None)
+
+
 class Turbo:
     """The compiled path of one session: `note` says what its speed comes from; `ready` is
     true once a compiled chunk is in place; `epoch` trains one epoch through it."""
@@ -246,16 +258,11 @@ class Turbo:
 
     def _compile(self, session, began: float | None = None) -> None:
         began = time.perf_counter() if began is None else began
-        # the settings are per thread; compile here, without a pool of compiler processes left behind
-        import torch._inductor.config
-
-        torch._inductor.config.compile_threads = 1
         try:
             model = copy.deepcopy(session.trained)  # its own module: tracing swaps a module's tensors
             chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
                                self._weights, session.config["grad_clip"])
-            compiled = torch.compile(chunk, fullgraph=True, backend=self.backend,
-                                     mode="reduce-overhead" if session.device.type == "cuda" else None)
+            compiled = compile_chunk(chunk, session.device.type, self.backend)
             # tried on copies: the run goes on with its own tensors meanwhile
             params = {name: p.detach().clone() for name, p in self._named.items()}
             buffers = {name: b.clone() for name, b in self._buffers.items()}
