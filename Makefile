@@ -47,11 +47,12 @@ frontend:
 	cd components/live/frontend && npm ci --no-audit --no-fund && npm run build
 	cd components/graph_editor/frontend && npm ci --no-audit --no-fund && npm run build
 
-# Debian's chromium drives the browser tests (Playwright cannot download browsers here).
+# Debian's chromium drives the browser tests (Playwright cannot download browsers here); g++
+# is what turbo's compiled training steps are built with (the tests run the real compiler).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium g++ >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

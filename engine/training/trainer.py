@@ -42,6 +42,7 @@ ENDED = (FINISHED, STOPPED, DIVERGED, FAILED)
 PROGRESS_EVERY_S = 0.1  # publish the running loss this often inside a long epoch
 VISUALS_EVERY_S = 0.05  # draw pictures at most this often, and only when asked for
 INSIGHT_EVERY_S = 0.5  # an open insight view at most this often (the page redraws it once a second)
+RATE_WINDOW_S = 2.0  # the speed shown is over about this long (it changes when turbo swaps in)
 TURN_CHECK_EVERY_S = 0.1  # once a turn is up, look this often whether anyone waits for the slot
 
 
@@ -63,7 +64,7 @@ class Snapshot:
     visuals: dict[str, Any] | None = None
     message: str = ""
     seconds: float = 0.0
-    epochs_per_second: float = 0.0
+    epochs_per_second: float = 0.0  # over the last few seconds (since the start until then)
     running_loss: float | None = None  # mean batch loss so far in the current epoch
     version: int = 0  # grows with every publication
     speed: str = ""  # where the speed comes from: compiled steps (turbo) or eager, and why
@@ -240,6 +241,7 @@ class Trainer:
         self._insight_request = getattr(self, "_insight_request", None)  # an open view stays open on Reset
         self._insight_time = 0.0
         self._started = self._last_progress = 0.0
+        self._rate_mark, self._rate = (0.0, 0), None  # speed over the latest window (epochs/s)
         self._metrics: dict = {}
         self._running_loss: float | None = None
         self._thread = None
@@ -254,6 +256,7 @@ class Trainer:
         self._set_state(RUNNING)
         self._started = time.perf_counter()
         self._launch_epoch = self.session.epoch
+        self._rate_mark, self._rate = (self._started, self._launch_epoch), None
         self.session.turbo.budget = self._budget  # auto compiles a run that stops soon only if it gains
         self._thread = threading.Thread(target=self._run, name="neuroloom-trainer", daemon=True)
         self._thread.start()
@@ -472,8 +475,12 @@ class Trainer:
 
     def _make_snapshot(self) -> Snapshot:
         self._version += 1
-        elapsed = time.perf_counter() - self._started if self._started else 0.0
+        now = time.perf_counter()
+        elapsed = now - self._started if self._started else 0.0
         epoch = self.session.epoch
+        if self._started and now - self._rate_mark[0] >= RATE_WINDOW_S:  # the latest window's speed
+            self._rate = (epoch - self._rate_mark[1]) / (now - self._rate_mark[0])
+            self._rate_mark = (now, epoch)
         return Snapshot(
             state=self._state,
             epoch=epoch,
@@ -485,7 +492,8 @@ class Trainer:
             visuals=self._visuals,
             message=self._message,
             seconds=elapsed,
-            epochs_per_second=(epoch - self._launch_epoch) / elapsed if elapsed > 0 else 0.0,
+            epochs_per_second=self._rate if self._rate is not None else
+            (epoch - self._launch_epoch) / elapsed if elapsed > 0 else 0.0,
             running_loss=self._running_loss,
             version=self._version,
             speed=self.session.turbo.note,
