@@ -108,11 +108,26 @@ class RunStore:
         self._db.close()
 
     def _migrate(self) -> None:
+        if self._version() == SCHEMA_VERSION:
+            return
+        # Processes that open a new store together must not migrate it twice (a second ALTER fails):
+        # each takes the write lock and migrates from the version it finds under the lock
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            for number in range(self._version(), SCHEMA_VERSION):
+                for statement in filter(str.strip, _MIGRATIONS[number].split(";")):
+                    self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+
+    def _version(self) -> int:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"run store {self.path}: made by a newer NeuroLoom (schema {version}, this one knows {SCHEMA_VERSION})")
-        for number in range(version, SCHEMA_VERSION):
-            self._db.executescript(f"BEGIN; {_MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;")
+        return version
 
     def _settle_orphans(self) -> None:
         """A run still marked running or paused whose process is gone was killed (or crashed): it is

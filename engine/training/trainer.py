@@ -177,6 +177,7 @@ class Trainer:
 
     def close(self) -> None:
         self.stop()
+        self.session.turbo.cancel()
 
     # -- reading (any thread) -------------------------------------------------------------------
 

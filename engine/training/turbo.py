@@ -15,9 +15,12 @@ swaps in at its first epoch; inductor's disk cache shortens a new process's comp
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -36,13 +39,15 @@ from engine.training.steps import train_epoch
 
 MODES = ("auto", "on", "off")
 CHUNK_STEPS = 5  # steps per compiled call: more is faster per step but compiles for longer
-# auto: a run with a budget compiles when its epochs left would take longer than this eager, one
-# without an end once it has trained this long
-WORTH_COMPILING_S = 20.0
+# auto: a run with a budget compiles when its epochs left would take longer than this eager (a
+# first compile takes about a minute on 2 cores); one without an end once it has trained this long
+COMPILE_WHEN_LEFT_S = 60.0
+COMPILE_AFTER_S = 20.0
 KEEP_COMPILED = 8  # compiled chunks kept per process (each holds its model's private copy)
 CLIP_EPS = 1e-6  # as torch.nn.utils.clip_grad_norm_
 WARM_TIMEOUT_S = 600  # the compiling process's limit
 PROJECT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1  # prctl option: a signal for when the parent ends
 
 _compiled: OrderedDict[tuple, tuple[nn.Module, Callable]] = OrderedDict()
 _compiled_lock = threading.Lock()
@@ -177,6 +182,8 @@ class Turbo:
         self._chunk: Callable | None = None
         self._live: tuple[dict, list] | None = None
         self._eager_seconds = 0.0
+        self._warming: subprocess.Popen | None = None  # the process compiling for this run, if any
+        self._cancelled = False
         self._thread: threading.Thread | None = None
         self._why = "turned off" if mode == "off" else why_not(session)
         self.note = "" if self._why is None or mode == "off" else f"eager: {self._why}"
@@ -194,7 +201,7 @@ class Turbo:
     def after_eager_epoch(self, session, seconds: float) -> None:
         """Called after an eager epoch (the optimizer's state exists now): start compiling when
         it is wanted and worth it, or take a chunk already compiled for this model."""
-        if self._why is not None or self._thread is not None or self._chunk is not None:
+        if self._why is not None or self._thread is not None or self._chunk is not None or self._cancelled:
             return
         with _compiled_lock:
             kept = _compiled.get(self._key)
@@ -206,9 +213,9 @@ class Turbo:
         self._eager_seconds += seconds
         if self.mode == "auto" and self.budget is not None:
             left = max(0, self.budget - session.epoch)
-            if left * seconds < WORTH_COMPILING_S:
+            if left * seconds < COMPILE_WHEN_LEFT_S:
                 return  # too short to gain from compiling: the usual case, nothing to say
-        elif self.mode == "auto" and self._eager_seconds < WORTH_COMPILING_S:
+        elif self.mode == "auto" and self._eager_seconds < COMPILE_AFTER_S:
             return  # a run without an end compiles once it has trained a while: it is likely to go on
         self.note = "eager while the training step compiles"
         self._thread = threading.Thread(target=self._compile_here, args=(session,), name="turbo-compile", daemon=True)
@@ -247,14 +254,44 @@ class Turbo:
             total += rest
         return total
 
+    def cancel(self) -> None:
+        """The run is closed: stop compiling for it (the compiling process ends)."""
+        self._cancelled = True
+        if self._warming is not None:
+            self._warming.kill()
+
     def _compile_here(self, session) -> None:
-        """Compile in another process first (see `warm_caches`), then here: the thread that
-        compiles here shares the interpreter with training and slows it several times over, so
-        it should find the compiler's work done and only load it."""
+        """Compile in another process first, then here: the thread that compiles here shares the
+        interpreter with training and slows it several times over, so it should find the
+        compiler's work done and only load it."""
         began = time.perf_counter()
         if self.backend == "inductor":
-            warm_caches(session, self._steps)
-        self._compile(session, began)
+            self._warm_caches(session)
+        if not self._cancelled:
+            self._compile(session, began)
+
+    def _warm_caches(self, session) -> bool:
+        """Compile this session's chunk in a process of its own (`python -m engine.training.turbo`),
+        filling inductor's caches on disk while this process trains on at full speed. True when
+        it did; a failure (an experiment another process cannot rebuild, say) only costs the
+        warm-up."""
+        request = json.dumps({"experiment": session.experiment.to_dict(), "device": session.device.type,
+                              "steps": self._steps})
+        env = {**os.environ, "OMP_NUM_THREADS": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
+        try:
+            self._warming = subprocess.Popen([sys.executable, "-m", "engine.training.turbo"], stdin=subprocess.PIPE,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=env,
+                                             preexec_fn=_die_with_parent)
+            if self._cancelled:  # closed while it started
+                self._warming.kill()
+            self._warming.communicate(request, timeout=WARM_TIMEOUT_S)
+        except (OSError, subprocess.SubprocessError):
+            if self._warming is not None:
+                self._warming.kill()
+                self._warming.wait()
+            return False
+        return self._warming.returncode == 0
 
     def _compile(self, session, began: float | None = None) -> None:
         began = time.perf_counter() if began is None else began
@@ -295,20 +332,11 @@ class Turbo:
                 str(session.device), self.backend)
 
 
-def warm_caches(session, steps: int) -> bool:
-    """Compile this session's chunk in a process of its own (`python -m engine.training.turbo`),
-    filling inductor's caches on disk while this process trains on at full speed. True when it
-    did; a failure (an experiment another process cannot rebuild, say) only costs the warm-up."""
-    request = json.dumps({"experiment": session.experiment.to_dict(), "device": session.device.type,
-                          "steps": steps})
-    env = {**os.environ, "OMP_NUM_THREADS": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
-    try:
-        done = subprocess.run([sys.executable, "-m", "engine.training.turbo"], input=request, text=True,
-                              capture_output=True, env=env, timeout=WARM_TIMEOUT_S)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
+def _die_with_parent() -> None:
+    """In the compiling process (Linux): end when the thread that started it ends, so a worker
+    that is put away leaves no compiler running."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the process ends with its compile
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _static(session, params: dict, states: list, buffers: dict) -> None:

@@ -105,6 +105,27 @@ def test_eight_runs_writing_at_once_lose_no_row(tmp_path):
     assert all(run["epochs"] == 200 and run["best_test_loss"] == pytest.approx(1 / 200) for run in reader.list())
 
 
+def test_workers_that_open_a_new_store_together_migrate_it_once(tmp_path):
+    """Workers of one server may create its store at the same moment: each used to run the
+    migrations it saw missing, and the second ALTER TABLE failed ("duplicate column name")."""
+    def open_store(folder, together: threading.Barrier, failures: list) -> None:
+        together.wait()
+        try:
+            RunStore(folder).close()
+        except Exception as err:
+            failures.append(err)
+
+    for attempt in range(5):
+        folder, together, failures = tmp_path / str(attempt), threading.Barrier(8), []
+        threads = [threading.Thread(target=open_store, args=(folder, together, failures)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        assert RunStore(folder)._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_a_diverged_loss_is_kept_as_null_and_the_best_ignores_it(tmp_path):
     store = RunStore(tmp_path)
     run_id = store.start({"title": "t", "data": {"dataset": "circle"}}, "cpu")

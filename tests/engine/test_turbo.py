@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -121,7 +122,7 @@ def test_auto_compiles_a_long_run_but_not_a_short_one_and_off_never_does(monkeyp
     open_ended.turbo.budget = None  # the page's run once it went on past its budget
     open_ended.run_epoch()
     assert not open_ended.turbo.wait()  # it has not trained long enough to be likely to go on
-    monkeypatch.setattr(turbo_module, "WORTH_COMPILING_S", 0.0)
+    monkeypatch.setattr(turbo_module, "COMPILE_AFTER_S", 0.0)
     open_ended.run_epoch()
     assert open_ended.turbo.wait() and open_ended.turbo.note.startswith("turbo")
     off = Session(load_experiment(preset("perceptron", turbo="off")), device="cpu")
@@ -151,3 +152,19 @@ def test_without_a_cpp_compiler_the_run_stays_eager_and_says_so_once(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("eager: no C++ compiler found (g++ or clang++)") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_closing_a_run_ends_its_compiling_process():
+    """A page put away mid-compile leaves no compiler running behind it."""
+    from engine.training.trainer import Trainer
+
+    trainer = Trainer(load_experiment(preset("spiral", turbo="on", epochs=100_000)), device="cpu")
+    trainer.start()
+    deadline = time.monotonic() + 60
+    while trainer.session.turbo._warming is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    warming = trainer.session.turbo._warming
+    assert warming is not None, trainer.session.turbo.note
+    trainer.close()
+    assert warming.wait(timeout=10) != 0  # killed, not finished
+    assert not trainer.session.turbo.wait(timeout=30)  # and nothing compiles here after it
