@@ -7,8 +7,10 @@ functionally (`torch.func`) on a private copy of its module, the gradient comes 
 place to the run's own weights and optimizer state. So eager and compiled steps share the data,
 the weights, the state and the maths, and a run can go from one to the other between steps.
 
-A run starts eager at once; the chunk compiles in a thread (tried on copies of the state), and
-the session uses it from the next epoch on. Steps that do not fill a chunk go the eager way.
+A run starts eager at once. The chunk is compiled first in a process of its own (filling
+inductor's disk caches without taking this interpreter from training), then loaded in a thread
+here (tried on copies of the state), and the session uses it from the next epoch on. Steps that
+do not fill a chunk go the eager way.
 Compiled chunks are kept per process by what they depend on, so the next run of the same model
 swaps in at its first epoch; inductor's disk cache shortens a new process's compile too.
 """
@@ -357,7 +359,7 @@ def first_line(err: Exception) -> str:
     return text[0][:160] if text else "no message"
 
 
-if __name__ == "__main__":  # warm_caches' process: rebuild the session, train one epoch, compile
+if __name__ == "__main__":  # Turbo._warm_caches' process: rebuild the session, train one epoch, compile
     from engine import load_experiment
     from engine.training import turbo
     from engine.training.session import Session
