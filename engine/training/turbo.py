@@ -41,10 +41,10 @@ from engine.training.steps import train_epoch
 
 MODES = ("auto", "on", "off")
 CHUNK_STEPS = 5  # steps per compiled call: more is faster per step but compiles for longer
-# auto: a run with a budget compiles when its epochs left would take longer than this eager (a
-# first compile takes about a minute on 2 cores); one without an end once it has trained this long
-COMPILE_WHEN_LEFT_S = 60.0
+# auto: a run compiles once it has trained this long eager, and if it has a budget, only while its
+# epochs left would take longer than this (a first compile takes about a minute on 2 cores)
 COMPILE_AFTER_S = 20.0
+COMPILE_WHEN_LEFT_S = 60.0
 KEEP_COMPILED = 8  # compiled chunks kept per process (each holds its model's private copy)
 CLIP_EPS = 1e-6  # as torch.nn.utils.clip_grad_norm_
 WARM_TIMEOUT_S = 600  # the compiling process's limit
@@ -213,12 +213,11 @@ class Turbo:
             self._chunk, self.swap_seconds, self.note = kept[1], 0.0, "turbo: compiled steps (kept from an earlier run)"
             return
         self._eager_seconds += seconds
-        if self.mode == "auto" and self.budget is not None:
-            left = max(0, self.budget - session.epoch)
-            if left * seconds < COMPILE_WHEN_LEFT_S:
+        if self.mode == "auto":
+            if self._eager_seconds < COMPILE_AFTER_S:
+                return  # a run that has trained a while is likely to go on; most runs end sooner
+            if self.budget is not None and max(0, self.budget - session.epoch) * seconds < COMPILE_WHEN_LEFT_S:
                 return  # too short to gain from compiling: the usual case, nothing to say
-        elif self.mode == "auto" and self._eager_seconds < COMPILE_AFTER_S:
-            return  # a run without an end compiles once it has trained a while: it is likely to go on
         self.note = "eager while the training step compiles"
         self._thread = threading.Thread(target=self._compile_here, args=(session,), name="turbo-compile", daemon=True)
         self._thread.start()
