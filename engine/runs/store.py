@@ -94,7 +94,7 @@ class RunStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                        check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a power cut may lose the last commit, never corrupt
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -106,6 +106,21 @@ class RunStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def _wal(self) -> None:
+        """Switch a new file to WAL. The switch does not wait for the lock as other statements
+        do, and workers that create the store together find it held: they try again, as long as
+        a statement would wait."""
+        waited = 0.0
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or waited >= BUSY_TIMEOUT_MS / 1000:
+                    raise
+                time.sleep(0.05)
+                waited += 0.05
 
     def _migrate(self) -> None:
         if self._version() == SCHEMA_VERSION:
