@@ -39,7 +39,6 @@ from torch.func import functional_call, grad_and_value
 from engine.modules import Sample
 from engine.training.steps import train_epoch
 
-MODES = ("auto", "on", "off")
 CHUNK_STEPS = 5  # steps per compiled call: more is faster per step but compiles for longer
 # auto: a run compiles once it has trained this long eager, and if it has a budget, only while its
 # epochs left would take longer than this (a first compile takes about a minute on 2 cores)
