@@ -60,10 +60,7 @@ MAIN = '''def main():
                 group["lr"] = base * factor(epoch)
         measure(epoch)
     if args.save:
-        from safetensors.torch import save_file
-
-        save_file(model.state_dict(), args.save)
-        print(f"weights saved to {{args.save}}")
+        save(model, args.save)
 
 
 if __name__ == "__main__":

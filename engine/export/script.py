@@ -60,55 +60,78 @@ def batch_size(n_train):
     return n_train if full else min(TRAINING["batch_size"], n_train)
 
 
+def start_model(args, device):
+    """The model on `device` with NeuroLoom's starting weights (the same seed), or those of --weights."""
+    torch.manual_seed(TRAINING["seed"])
+    model = Model().to(device)
+    if args.weights:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(args.weights))
+    return model
+
+
 def setup_model():
     """The command line, the device, and the model with its starting weights."""
     args = arguments()
     if TITLE:
         print(TITLE, flush=True)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    torch.manual_seed(TRAINING["seed"])  # the same seed gives NeuroLoom's starting weights
-    model = Model().to(device)
-    if args.weights:
-        from safetensors.torch import load_file
+    return args, device, start_model(args, device)
 
-        model.load_state_dict(load_file(args.weights))
-    return args, device, model'''
+
+def save(model, path):
+    from safetensors.torch import save_file
+
+    save_file(model.state_dict(), path)
+    print(f"weights saved to {{path}}")'''
+
+
+TRAIN = '''def train(model, forward, params, data, epochs, rank=0, world=1):
+    """The engine's training, epoch by epoch: train_epoch over a new shuffle, then the schedule's
+    rate. Under torchrun, process `rank` of `world` takes every world-th sample of the shuffle
+    (padded as DistributedSampler pads, so all take as many steps) in batches of 1/world the
+    size: together their k-th batches are the engine's k-th batch, and DistributedDataParallel
+    averages their gradients into its gradient. Rank 0 reports."""
+    torch.manual_seed(TRAINING["seed"])  # dropout and sampling draw from the global generator
+    x_train, y_train, x_test, y_test = data
+    t_train = targets(y_train)
+    batch = max(1, batch_size(len(x_train)) // world)
+    optimizer = make_optimizer(TRAINING, params)
+    factor = schedule_factor({{**TRAINING, "epochs": epochs}})
+    shuffle = torch.Generator().manual_seed(TRAINING["seed"])
+
+    def measure(epoch):
+        if rank == 0:
+            report(epoch, epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+
+    measure(0)
+    for epoch in range(1, epochs + 1):
+        order = torch.randperm(len(x_train), generator=shuffle)
+        if world > 1:
+            order = torch.cat([order, order[: -len(order) % world]])[rank::world]
+        train_epoch(forward, params, loss_fn, optimizer, x_train, t_train, order.to(x_train.device), batch,
+                    lambda: penalty(model), TRAINING["grad_clip"])
+        for group in optimizer.param_groups:
+            group["lr"] = TRAINING["lr"] * factor(epoch)
+        measure(epoch)'''
 
 PLAIN_MAIN = '''def main():
     args, device, model = setup_model()
-    torch.manual_seed(TRAINING["seed"])  # dropout draws from the global generator
-    x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())
-    t_train = targets(y_train)
-    batch = batch_size(len(x_train))
-    params = list(model.parameters())
-    optimizer = make_optimizer(TRAINING, params)
-    factor = schedule_factor({{**TRAINING, "epochs": args.epochs}})
-    shuffle = torch.Generator().manual_seed(TRAINING["seed"])
     forward = {forward}
-    report(0, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
-    for epoch in range(1, args.epochs + 1):
-        order = torch.randperm(len(x_train), generator=shuffle).to(device)
-        train_epoch(forward, params, loss_fn, optimizer, x_train, t_train, order, batch, lambda: penalty(model),
-                    TRAINING["grad_clip"])
-        for group in optimizer.param_groups:
-            group["lr"] = TRAINING["lr"] * factor(epoch)
-        report(epoch, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
+    data = tuple(t.to(device) for t in load_data())
+    train(model, forward, list(model.parameters()), data, args.epochs)
     if args.save:
-        from safetensors.torch import save_file
-
-        save_file(model.state_dict(), args.save)
-        print(f"weights saved to {{args.save}}")
+        save(model, args.save)
 
 
 if __name__ == "__main__":
     main()'''
 
 DDP_MAIN = '''def main():
-    """Run under torchrun: every process trains on its share of each epoch's batches and
-    DistributedDataParallel averages the gradients, so all copies of the model stay equal."""
+    """Run under torchrun: one process per GPU (or several on the CPU), each with the same data
+    and starting weights, training on its share of every batch."""
     from torch.nn.parallel import DistributedDataParallel
-    from torch.utils.data import DataLoader, TensorDataset
-    from torch.utils.data.distributed import DistributedSampler
 
     args = arguments()
     cuda = torch.cuda.is_available()
@@ -119,39 +142,13 @@ DDP_MAIN = '''def main():
     rank, world = dist.get_rank(), dist.get_world_size()
     if rank == 0 and TITLE:
         print(TITLE, flush=True)
-    torch.manual_seed(TRAINING["seed"])  # every rank starts from the same weights
-    model = Model().to(device)
-    if args.weights:
-        from safetensors.torch import load_file
-
-        model.load_state_dict(load_file(args.weights))
+    model = start_model(args, device)  # every rank starts from the same weights
     parallel = DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
-    x_train, y_train, x_test, y_test = (t.to(device) for t in load_data())  # the same data on every rank
-    dataset = TensorDataset(x_train, targets(y_train))
-    sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=TRAINING["seed"])
-    loader = DataLoader(dataset, batch_size=max(1, batch_size(len(x_train)) // world), sampler=sampler)
-    optimizer = make_optimizer(TRAINING, parallel.parameters())
-    factor = schedule_factor({{**TRAINING, "epochs": args.epochs}})
-    if rank == 0:
-        report(0, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
-    for epoch in range(1, args.epochs + 1):
-        sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every rank
-        for xb, tb in loader:
-            loss = loss_fn(parallel(xb{logits}), tb)
-            optimizer.zero_grad(set_to_none=True)
-            (loss + penalty(model)).backward()
-            if TRAINING["grad_clip"]:
-                nn.utils.clip_grad_norm_(parallel.parameters(), TRAINING["grad_clip"])
-            optimizer.step()
-        for group in optimizer.param_groups:
-            group["lr"] = TRAINING["lr"] * factor(epoch)
-        if rank == 0:  # one log, one file: rank 0 speaks for all
-            report(epoch, args.epochs, evaluate(model, x_train, y_train), evaluate(model, x_test, y_test))
-    if rank == 0 and args.save:
-        from safetensors.torch import save_file
-
-        save_file(model.state_dict(), args.save)
-        print(f"weights saved to {{args.save}}")
+    forward = {forward}
+    data = tuple(t.to(device) for t in load_data())
+    train(model, forward, list(parallel.parameters()), data, args.epochs, rank, world)
+    if rank == 0 and args.save:  # one log, one file: rank 0 speaks for all
+        save(model, args.save)
     print(f"rank {{rank}} of {{world}} finished", flush=True)
     dist.destroy_process_group()
 
@@ -211,8 +208,10 @@ def training_script(experiment, distributed: bool = False, weights: str | None =
         measures, main = gan_parts(experiment, logits)
     else:
         measures = EVALUATE.format(logits=logits, accuracy=accuracy)
-        forward = "lambda x: model(x, logits=True)  # the loss squashes, stably" if logits else "model"
-        main = DDP_MAIN.format(logits=logits) if distributed else PLAIN_MAIN.format(forward=forward)
+        net = "parallel" if distributed else "model"
+        forward = f"lambda x: {net}(x, logits=True)  # the loss squashes, stably" if logits else net
+        main = (DDP_MAIN if distributed else PLAIN_MAIN).format(forward=forward)
+        measures += "\n\n\n" + TRAIN.format()
     parts = [
         _header(experiment, distributed, weights),
         imports,

@@ -8,8 +8,9 @@ import inspect
 import pprint
 import textwrap
 
+from engine.modules import kl_terms
 from engine.training.objective import loss_function, strips_final, target_function
-from engine.training.session import make_optimizer, schedule_factor
+from engine.training.session import make_optimizer, schedule_factor, weight_penalty
 from engine.training.steps import train_epoch
 
 
@@ -50,15 +51,12 @@ def copied(*functions) -> list[str]:
 def training_source(experiment) -> str:
     config = {k: v for k, v in experiment.training.items() if k != "device"}
     literal = pprint.pformat(config, sort_dicts=False, width=100)
-    penalty = {
-        "none": "    return 0.0",
-        "l1": "    return TRAINING['reg_rate'] * sum(p.abs().sum() for p in model.parameters() if p.dim() > 1)",
-        "l2": "    return TRAINING['reg_rate'] * sum(p.pow(2).sum() for p in model.parameters() if p.dim() > 1)",
-    }[config["regularization"] if config["reg_rate"] else "none"]
+    adds = ["weight_penalty(TRAINING['regularization'], TRAINING['reg_rate'], [p for p in model.parameters() if p.dim() > 1])"]
+    functions = [weight_penalty]
     if any(node.type == "Sample" for node in experiment.model.nodes):  # a variational autoencoder's KL term
-        kl = "TRAINING['kl_weight'] * sum(m.kl for m in model.modules() if isinstance(m, Sample) and hasattr(m, 'kl'))"
-        penalty = f"    return {kl}" if penalty.endswith("0.0") else f"{penalty} + {kl}"
-    regularization = "\n".join(["def penalty(model):", '    """L1/L2 on the weights (not the biases), and the KL term of Sample layers."""',
-                                 penalty])
+        adds.insert(0, "TRAINING['kl_weight'] * kl_terms(model)")
+        functions.append(kl_terms)
+    regularization = "\n".join(["def penalty(model):", '    """What the loss adds, as the engine adds it (L1/L2 on the weights, the KL term of Sample layers)."""',
+                                 f"    return {' + '.join(adds)}"])
     return "\n\n\n".join([f"TRAINING = {literal}\nEPS = 1e-7", objective_source(experiment),
-                          *copied(make_optimizer, schedule_factor, train_epoch), regularization])
+                          *copied(make_optimizer, schedule_factor, train_epoch, *functions), regularization])

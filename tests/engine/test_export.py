@@ -76,23 +76,60 @@ def test_the_pytorch_script_runs_alone_and_its_loss_falls(preset, script_runs):
     assert losses[-1] < losses[0], f"the loss did not fall: {losses}"
 
 
+def printed_losses(stdout: str) -> list[float]:
+    """A script's train and test loss, epoch by epoch, as it printed them."""
+    return [float(m.group(g)) for line in stdout.splitlines() if (m := LOSS_LINE.match(line)) for g in (2, 3)]
+
+
+def engine_losses(preset) -> list[float]:
+    """The engine session's train and test loss, epoch by epoch, for a script's epochs."""
+    raw = json.loads(preset.read_text())
+    raw["training"]["epochs"] = SCRIPT_EPOCHS  # as the script's --epochs: a schedule spans the run
+    session = Session(load_experiment(raw), "cpu")
+    losses = []
+    for epoch in range(SCRIPT_EPOCHS + 1):
+        if epoch:
+            session.run_epoch()
+        metrics = session.evaluate()
+        losses += [metrics["train_loss"], metrics["test_loss"]]
+    return losses
+
+
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
 def test_the_script_trains_to_the_engines_numbers(preset, script_runs):
     """One training, two sources: epoch by epoch, the script's train and test losses are those
     of the engine's session with the same seed (to the script's 4 printed decimals, give or take
     the float rounding of another thread count)."""
-    printed = [float(m.group(g)) for line in script_runs[preset.stem].stdout.splitlines() if (m := LOSS_LINE.match(line))
-               for g in (2, 3)]
-    raw = json.loads(preset.read_text())
-    raw["training"]["epochs"] = SCRIPT_EPOCHS  # as the script's --epochs: a schedule spans the run
-    session = Session(load_experiment(raw), "cpu")
-    engine = []
-    for epoch in range(SCRIPT_EPOCHS + 1):
-        if epoch:
-            session.run_epoch()
-        metrics = session.evaluate()
-        engine += [metrics["train_loss"], metrics["test_loss"]]
+    printed, engine = printed_losses(script_runs[preset.stem].stdout), engine_losses(preset)
     assert printed == pytest.approx(engine, rel=2e-3, abs=2e-4), f"script {printed}\nengine {engine}"
+
+
+DDP_PRESETS = [ROOT / "presets" / f"{name}.json" for name in ("mlp_xor", "multiclass_spiral", "vae_digits")]
+
+
+@pytest.fixture(scope="module")
+def one_process_ddp_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """The DDP script of a plain model, a model whose loss squashes its logits, and a VAE (a
+    penalty and random draws), each under torchrun with one process, two at a time."""
+    def run(preset):
+        folder = tmp_path_factory.mktemp(f"ddp_{preset.stem}")
+        script = export(load_experiment(preset), "ddp", folder / "train_ddp.py")
+        torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1"]
+        return preset.stem, subprocess.run([*torchrun, script.name, "--epochs", str(SCRIPT_EPOCHS)], cwd=folder,
+                                           env=clean_env(), capture_output=True, text=True, timeout=300)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(run, DDP_PRESETS))
+
+
+@pytest.mark.parametrize("preset", DDP_PRESETS, ids=lambda p: p.stem)
+def test_the_ddp_script_on_one_process_trains_to_the_engines_numbers(preset, one_process_ddp_runs):
+    """The DDP script trains with the engine's epoch too: alone, its process takes every sample
+    in the engine's batches, so its losses are the engine's."""
+    result = one_process_ddp_runs[preset.stem]
+    assert result.returncode == 0, result.stderr[-3000:]
+    printed, engine = printed_losses(result.stdout), engine_losses(preset)
+    assert printed == pytest.approx(engine, rel=2e-3, abs=2e-4), f"ddp script {printed}\nengine {engine}"
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
@@ -165,14 +202,20 @@ def test_the_pt2_program_loads_and_matches(preset, tmp_path):
         assert (program.module()(x) - reference(x)).abs().max() <= 1e-5
 
 
-def test_the_ddp_script_runs_on_two_processes_and_both_finish(tmp_path):
-    script = export(load_experiment(ROOT / "presets" / "mlp_xor.json"), "ddp", tmp_path / "train_ddp.py")
+def test_the_ddp_script_runs_on_two_processes_to_the_engines_numbers(tmp_path):
+    """Two processes each take every other sample of the engine's shuffle in half batches, so
+    together they take the engine's batches: DDP's averaged gradient is the engine's, and so are
+    the losses (mlp_xor's batch of 10 splits evenly)."""
+    preset = ROOT / "presets" / "mlp_xor.json"
+    script = export(load_experiment(preset), "ddp", tmp_path / "train_ddp.py")
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    result = subprocess.run([*torchrun, script.name, "--epochs", "3", "--save", "w.safetensors"], cwd=tmp_path,
-                            env=clean_env(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run([*torchrun, script.name, "--epochs", str(SCRIPT_EPOCHS), "--save", "w.safetensors"],
+                            cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "rank 0 of 2 finished" in result.stdout and "rank 1 of 2 finished" in result.stdout
-    assert result.stdout.count("epoch 3/3") == 1  # rank 0 alone reports
+    assert result.stdout.count(f"epoch {SCRIPT_EPOCHS}/{SCRIPT_EPOCHS}") == 1  # rank 0 alone reports
+    printed, engine = printed_losses(result.stdout), engine_losses(preset)
+    assert printed == pytest.approx(engine, rel=2e-3, abs=2e-4), f"ddp script {printed}\nengine {engine}"
     assert (tmp_path / "w.safetensors").exists()
 
 
