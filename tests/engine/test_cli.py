@@ -20,8 +20,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def run_here(capsys, *args: str) -> subprocess.CompletedProcess:
-    """The same command in this process: for checks over many inputs, where a process each
-    would spend seconds importing torch (`run` is the real thing, used for everything else)."""
+    """The same command in this process: for checks of what it says, where a process each would
+    spend seconds importing torch (`run`, the real thing, checks the exit codes, the JSON line,
+    the files and the environment)."""
     from engine.cli import main
 
     code = main(list(args))
@@ -75,8 +76,8 @@ def test_summary_json_matches_contract(write, mlp):
         ),
     ],
 )
-def test_invalid_files_exit_2_with_one_line_per_problem(write, content, expected):
-    result = run("summary", write(content))
+def test_invalid_files_exit_2_with_one_line_per_problem(write, content, expected, capsys):
+    result = run_here(capsys, "summary", write(content))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -121,11 +122,11 @@ def test_train_json_last_line_matches_contract(write):
     assert "epoch 20/20" in result.stderr and "epochs/s" in result.stderr
 
 
-def test_train_regression_reports_null_accuracy(write):
+def test_train_regression_reports_null_accuracy(write, capsys):
     raw = copy.deepcopy(TRAINABLE)
     raw["data"] = {"dataset": "plane", "n_samples": 200}
     raw["training"]["loss"] = "mse"
-    final = json.loads(run("train", write(raw), "--epochs", "3", "--json").stdout.splitlines()[-1])
+    final = json.loads(run_here(capsys, "train", write(raw), "--epochs", "3", "--json").stdout.splitlines()[-1])
     assert final["train_accuracy"] is None and final["test_accuracy"] is None
 
 
@@ -185,26 +186,26 @@ def test_train_checks_its_output_folders_before_training(write, tmp_path):
         assert result.stderr.splitlines() == [f"file: {option} {blocker / 'run'}: cannot write there (Not a directory)"]
 
 
-def test_train_diverging_run_says_why(write):
+def test_train_diverging_run_says_why(write, capsys):
     raw = copy.deepcopy(TRAINABLE)
     raw["data"] = {"dataset": "plane", "n_samples": 200}
     raw["training"].update(loss="mse", optimizer="sgd", lr=100.0)
-    result = run("train", write(raw), "--json")
+    result = run_here(capsys, "train", write(raw), "--json")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "Try a lower learning rate" in result.stderr
 
 
 @pytest.mark.parametrize("epochs", ["0", "-3", "abc", "2.5", ""])
-def test_train_refuses_a_bad_epoch_count_in_one_line(write, epochs):
-    result = run("train", write(TRAINABLE), f"--epochs={epochs}")
+def test_train_refuses_a_bad_epoch_count_in_one_line(write, epochs, capsys):
+    result = run_here(capsys, "train", write(TRAINABLE), f"--epochs={epochs}")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [f"training: --epochs must be a positive whole number, got {epochs}"]
 
 
-def test_train_lists_a_bad_epoch_count_with_the_files_problems(write):
+def test_train_lists_a_bad_epoch_count_with_the_files_problems(write, capsys):
     raw = copy.deepcopy(TRAINABLE)
     raw["training"]["optimizer"] = "adamm"
-    result = run("train", write(raw), "--epochs", "2000000")
+    result = run_here(capsys, "train", write(raw), "--epochs", "2000000")
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == "training: --epochs must be at most 1000000, got 2000000"
     assert len(result.stderr.splitlines()) == 2

@@ -24,8 +24,19 @@ def engine(*args: str, home) -> subprocess.CompletedProcess:
                           timeout=300, env={**__import__("os").environ, "NEUROLOOM_HOME": str(home)})
 
 
-def trained(home, *extra: str) -> dict:
-    done = engine("train", str(PLAYGROUND), "--epochs", "6", "--json", *extra, home=home)
+def engine_here(capsys, *args: str) -> subprocess.CompletedProcess:
+    """The same command in this process (NEUROLOOM_HOME is the test's): a process each would
+    spend seconds importing torch."""
+    from engine.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out.out, out.err)
+
+
+def trained(home, *extra: str, capsys=None) -> dict:
+    command = ("train", str(PLAYGROUND), "--epochs", "6", "--json", *extra)
+    done = engine_here(capsys, *command) if capsys else engine(*command, home=home)
     assert done.returncode == 0, done.stderr
     line = json.loads(done.stdout.strip().splitlines()[-1])
     assert f"run {line['run_id']}" in done.stderr  # the id on stderr too
@@ -46,8 +57,13 @@ def test_train_records_the_run_its_history_and_weights_and_runs_show_reads_them(
     assert [run["id"] for run in listed] == [line["run_id"]]
 
 
-def test_compare_export_and_delete(run_store_home, tmp_path):
-    first = trained(run_store_home)["run_id"]
+def test_compare_export_and_delete(run_store_home, tmp_path, capsys):
+    """The runs commands, in this process (the test above runs them as a user does)."""
+    def engine(*args, home):
+        assert home == run_store_home
+        return engine_here(capsys, *args)
+
+    first = trained(run_store_home, capsys=capsys)["run_id"]
     changed = tmp_path / "sgd.json"
     raw = json.loads(PLAYGROUND.read_text())
     raw["training"]["optimizer"] = "sgd"
@@ -74,8 +90,8 @@ def test_compare_export_and_delete(run_store_home, tmp_path):
 
 
 @pytest.mark.parametrize("command", [["show", "nope"], ["delete", "nope"], ["export", "nope", "-o", "x"], ["compare", "nope"]])
-def test_an_unknown_id_is_exit_2_with_one_line(run_store_home, command):
-    done = engine("runs", *command, home=run_store_home)
+def test_an_unknown_id_is_exit_2_with_one_line(run_store_home, command, capsys):
+    done = engine_here(capsys, "runs", *command)
     assert done.returncode == 2 and done.stderr.strip().splitlines() == ["run: no run 'nope' in the run store"]
 
 
