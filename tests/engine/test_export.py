@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -53,18 +54,54 @@ def test_every_annotation_in_a_script_names_something_it_defines(preset, tmp_pat
         typing.get_type_hints(function)  # NameError for a type the script does not define
 
 
+# Runs exported scripts one after another in one Python without NeuroLoom (its own folder on the
+# path, the environment of `clean_env`), each as `python train.py ARGS` would: its folder the
+# working directory, its arguments in sys.argv, run as __main__ with fresh globals.
+RUN_SCRIPTS = """
+import contextlib, io, json, os, runpy, sys, traceback
+results = {}
+for name, folder, argv in json.loads(sys.stdin.read()):
+    os.chdir(folder)
+    sys.argv = ["train.py", *argv]
+    out, err, code = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_path("train.py", run_name="__main__")
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+            code = 1
+    results[name] = [code, out.getvalue(), err.getvalue()]
+print(json.dumps(results))
+"""
+
+
+def run_scripts(jobs: list[tuple[str, Path, list[str]]], cwd: Path) -> dict[str, subprocess.CompletedProcess]:
+    """Each job's script (name, folder holding train.py, arguments) in one process: for the many
+    presets, where a process each would spend seconds importing torch. Other tests run a script
+    alone in a process of its own."""
+    request = json.dumps([[name, str(folder), argv] for name, folder, argv in jobs])
+    done = subprocess.run([sys.executable, "-c", RUN_SCRIPTS], input=request, cwd=cwd, env=clean_env(),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    return {name: subprocess.CompletedProcess(["train.py", *argv], *results[name]) for name, _, argv in jobs}
+
+
 @pytest.fixture(scope="module")
 def script_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """Every preset's exported script run alone for 4 epochs, two at a time (each spends seconds
-    importing torch: side by side on the test machine's two cores)."""
-    def run(preset):
+    """Every preset's exported script run for 4 epochs, in two processes side by side (the test
+    machine has two cores)."""
+    jobs = []
+    for preset in PRESETS:
         folder = tmp_path_factory.mktemp(preset.stem)
-        script = export(load_experiment(preset), "pytorch", folder / "train.py")
-        return preset.stem, subprocess.run([sys.executable, script.name, "--epochs", str(SCRIPT_EPOCHS)], cwd=folder, env=clean_env(),
-                                           capture_output=True, text=True, timeout=300)
-
+        export(load_experiment(preset), "pytorch", folder / "train.py")
+        jobs.append((preset.stem, folder, ["--epochs", str(SCRIPT_EPOCHS)]))
+    cwd = tmp_path_factory.mktemp("runner")
     with ThreadPoolExecutor(2) as pool:
-        return dict(pool.map(run, PRESETS))
+        halves = pool.map(lambda half: run_scripts(half, cwd), [jobs[0::2], jobs[1::2]])
+        return {name: result for half in halves for name, result in half.items()}
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.stem)
