@@ -4,13 +4,14 @@ experiment are always a `SpecError` naming something, never another exception or
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import keyword
 import math
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from engine.params import AnyInt, Bool, Float, Int, Param
 from engine.registry import REGISTRY
 from engine.spec import INFERRED_PARAMS, RESERVED_IDS
 from engine.training.config import OPTIMIZERS
-from tests.conftest import MLP, ROOT, experiment
+from tests.conftest import MLP, experiment
 
 SETTINGS = settings(
     max_examples=50, deadline=None, report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow]
@@ -637,23 +638,19 @@ CLI_CASES = {
 
 @pytest.fixture(scope="module")
 def cli_results(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
-    """Run `python -m engine summary` on every case at once (each start imports torch)."""
+    """`engine summary` on every case, in this process (tests/engine/test_cli.py runs the command
+    in processes of its own; here a process each would spend seconds importing torch)."""
+    from engine.cli import main
+
     folder = tmp_path_factory.mktemp("cli")
-    running = {}
+    results = {}
     for i, (label, content) in enumerate(CLI_CASES.items()):
         path = folder / f"case{i}.json"
         path.write_text(content)
-        running[label] = subprocess.Popen(
-            [sys.executable, "-m", "engine", "summary", str(path)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-    results = {}
-    for label, process in running.items():
-        out, err = process.communicate(timeout=120)
-        results[label] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["summary", str(path)])
+        results[label] = subprocess.CompletedProcess(["summary", str(path)], code, out.getvalue(), err.getvalue())
     return results
 
 
