@@ -2,7 +2,10 @@
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
+PIP    := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
+# pip compiles the packages' bytecode on one core as it installs; this compiles it on every core
+# after. Files written for other Python versions do not compile, as under pip: not an error.
+BYTECODE := $(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 
 .PHONY: run test lint bench browser frontend clean
 
@@ -35,10 +38,12 @@ $(VENV)/.created:
 
 $(VENV)/.installed: requirements.txt $(VENV)/.created
 	$(PIP) -r requirements.txt
+	$(BYTECODE)
 	touch $@
 
 $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 	$(PIP) -r requirements-test.txt
+	$(BYTECODE)
 	touch $@
 
 # Rebuilds the browser-side bundles that are committed (so `make run` needs no Node) from their

@@ -9,6 +9,7 @@ import inspect
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -147,13 +148,18 @@ DDP_PRESETS = [ROOT / "presets" / f"{name}.json" for name in ("mlp_xor", "multic
 @pytest.fixture(scope="module")
 def one_process_ddp_runs(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     """The DDP script of a plain model, a model whose loss squashes its logits, and a VAE (a
-    penalty and random draws), each under torchrun with one process, two at a time."""
+    penalty and random draws), each as torchrun's one process, two at a time."""
     def run(preset):
         folder = tmp_path_factory.mktemp(f"ddp_{preset.stem}")
         script = export(load_experiment(preset), "ddp", folder / "train_ddp.py")
-        torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=1"]
-        return preset.stem, subprocess.run([*torchrun, script.name, "--epochs", str(SCRIPT_EPOCHS)], cwd=folder,
-                                           env=clean_env(), capture_output=True, text=True, timeout=300)
+        with socket.socket() as probe:  # a free port for the process group's rendezvous
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        # what torchrun sets for its one process (the launcher itself is tested below)
+        env = clean_env() | {"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "MASTER_ADDR": "127.0.0.1",
+                             "MASTER_PORT": str(port)}
+        return preset.stem, subprocess.run([sys.executable, script.name, "--epochs", str(SCRIPT_EPOCHS)], cwd=folder,
+                                           env=env, capture_output=True, text=True, timeout=300)
 
     with ThreadPoolExecutor(2) as pool:
         return dict(pool.map(run, DDP_PRESETS))
