@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import threading
@@ -42,6 +43,22 @@ MAX_WORKERS = env_int("NEUROLOOM_MAX_WORKERS", 2 * (os.cpu_count() or 1) + 2)
 _context = None
 _shared_slots: TrainingSlots | None = None
 _setup = threading.Lock()
+# A worker's exit code comes once down the fork server's pipe: two threads reading it at once (the
+# reaper, a page, Process.start() tidying up) leave the loser with 255. They read one at a time.
+_joining = threading.Lock()
+
+
+def _exit_code(process) -> int | None:
+    """The process's exit code, None while it runs (read under `_joining`)."""
+    with _joining:
+        process.join(0)
+        return process.exitcode
+
+
+def _ended(process, timeout: float | None) -> bool:
+    """Wait up to `timeout` s for the process to end, without holding `_joining` meanwhile."""
+    multiprocessing.connection.wait([process.sentinel], timeout)
+    return _exit_code(process) is not None
 
 
 def context():
@@ -284,7 +301,7 @@ class RemoteTrainer:
         self._process = ctx.Process(target=_serve, name="neuroloom-trainer", daemon=True,
                                     args=(child, self.experiment.to_dict(), device, slots, log_dir, self._seat,
                                           self.limits, self._record))
-        with _setup, _main_hidden():
+        with _setup, _joining, _main_hidden():  # start() also reads the exit codes of ended workers
             self._process.start()
         child.close()
         _reaper.watch(self)
@@ -370,18 +387,23 @@ class RemoteTrainer:
         self._conn.close()
         return final
 
-    def _end_process(self, grace: float) -> None:
-        """Let the worker exit (or make it), and give back what it died holding of the slots."""
-        self._process.join(grace)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(grace)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join()
+    def _end_process(self, grace: float) -> int:
+        """Let the worker exit (or make it), and give back what it died holding of the slots; its
+        exit code."""
+        process = self._process
+        if not _ended(process, grace):
+            process.terminate()
+            if not _ended(process, grace):
+                process.kill()
+                _ended(process, None)
         slots = self._options[1]
         if slots is not None:
             slots.vacate(self._seat)
+        return _exit_code(process)
+
+    def worker_exit_code(self, timeout: float) -> int | None:
+        """The worker's exit code once it has ended (waiting up to `timeout` s); None while it runs."""
+        return _exit_code(self._process) if self._process is not None and _ended(self._process, timeout) else None
 
     def load_weights(self, path) -> None:
         """Load a safetensors file into the model (not while training); `SpecError` if it does not fit."""
@@ -535,8 +557,7 @@ class RemoteTrainer:
     def _died(self, err: Exception) -> None:
         """The process is gone (or mute): the run ends as failed, the page carries on."""
         self._conn.close()
-        self._end_process(0.1)
-        code = self._process.exitcode
+        code = self._end_process(0.1)
         self._last = replace(self._last, state=FAILED,
                              message=f"the training process stopped unexpectedly (exit code {code}; {err}). "
                                      "Reset to start again; your experiment is unchanged.")

@@ -477,8 +477,7 @@ def test_an_idle_worker_is_put_away_and_reset_starts_again(remote_trainer):
     snap = idle.snapshot()
     assert "put away after 0.5 seconds idle" in snap.message and "Reset starts again" in snap.message, snap.message
     assert snap.epoch == 1 and idle.history() == history, "its numbers stay on show"
-    idle._process.join(5)  # the reaper lets it exit by itself
-    assert idle._process.exitcode == 0
+    assert idle.worker_exit_code(5) == 0, "the reaper lets it exit by itself"
     idle.start()  # a put-away run cannot resume
     assert idle.snapshot().state == STOPPED
     assert busy.snapshot().state == RUNNING and busy._process.is_alive(), "a training run is not put away"
@@ -512,8 +511,8 @@ def test_a_closed_pages_run_pauses_and_its_worker_is_put_away(remote_trainer, mo
 
     wait_for(lambda: left.last_snapshot().state == STOPPED, what="its worker put away")
     assert "its page was closed" in left.last_snapshot().message and left.last_snapshot().epoch == paused_at
-    left._process.join(5)
-    assert left._process.exitcode == 0 and left.history()[-1]["epoch"] == paused_at, "its numbers stay on show"
+    assert left.worker_exit_code(5) == 0, "the worker exits by itself"
+    assert left.history()[-1]["epoch"] == paused_at, "its numbers stay on show"
     assert watched.snapshot().state == RUNNING and watched._process.is_alive()
 
 
