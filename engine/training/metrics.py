@@ -7,19 +7,27 @@ import torch
 from engine.training.objective import Objective
 
 
-def evaluate(out: torch.Tensor, target: torch.Tensor, objective: Objective) -> dict:
-    """Floats keyed loss, accuracy (classification; per position for sequences), r2 and rmse
-    (regression); None where a metric does not apply."""
-    loss = float(objective.loss(out, target))
+def metric_tensor(out: torch.Tensor, target: torch.Tensor, objective: Objective) -> torch.Tensor:
+    """A set's metrics as one tensor, so that a run reads them from the device once, not once per
+    number: the loss and accuracy for classes; the loss, R², RMSE and the targets' spread (R² means
+    nothing without one) for values."""
+    loss = objective.loss(out, target)
     if objective.info.is_classification:
         labels = target if objective.loss_name == "cross_entropy" else _labels(target, objective)
-        accuracy = float((objective.predict(out).reshape(-1) == labels.reshape(-1)).float().mean())
-        return {"loss": loss, "accuracy": accuracy, "r2": None, "rmse": None}
+        return torch.stack([loss.float(), (objective.predict(out).reshape(-1) == labels.reshape(-1)).float().mean()])
     values, truth = out.reshape(-1).float(), target.reshape(-1).float()
     error = ((values - truth) ** 2).sum()
     spread = ((truth - truth.mean()) ** 2).sum()
-    r2 = float(1 - error / spread) if spread > 0 else None
-    return {"loss": loss, "accuracy": None, "r2": r2, "rmse": float((error / len(truth)).sqrt())}
+    return torch.stack([loss.float(), 1 - error / spread, (error / len(truth)).sqrt(), spread])
+
+
+def as_metrics(values: list[float], objective: Objective) -> dict:
+    """`metric_tensor`'s numbers, read back: floats keyed loss, accuracy (classification; per
+    position for sequences), r2 and rmse (regression); None where a metric does not apply."""
+    if objective.info.is_classification:
+        return {"loss": values[0], "accuracy": values[1], "r2": None, "rmse": None}
+    loss, r2, rmse, spread = values
+    return {"loss": loss, "accuracy": None, "r2": r2 if spread > 0 else None, "rmse": rmse}
 
 
 def _labels(target: torch.Tensor, objective: Objective) -> torch.Tensor:

@@ -19,7 +19,7 @@ from engine.experiment import Experiment
 from engine.modules import Sample, kl_terms
 from engine.training.adversarial import Adversarial
 from engine.training.device import pick_device
-from engine.training.metrics import evaluate
+from engine.training.metrics import as_metrics, metric_tensor
 from engine.training.objective import prepare
 from engine.training.steps import train_epoch
 from engine.training.turbo import Turbo
@@ -161,8 +161,9 @@ class Session:
             self.model.train()
             return result
         with torch.no_grad():
-            train = evaluate(self.outputs(self.x_train), self.t_train, self.objective)
-            test = evaluate(self.outputs(self.x_test), self.t_test, self.objective)
+            measured = torch.stack([metric_tensor(self.outputs(x), t, self.objective)  # one read from the device
+                                    for x, t in ((self.x_train, self.t_train), (self.x_test, self.t_test))])
+        train, test = (as_metrics(values, self.objective) for values in measured.tolist())
         self.model.train()
         return {**{f"train_{k}": v for k, v in train.items()}, **{f"test_{k}": v for k, v in test.items()}}
 
