@@ -38,6 +38,7 @@ HEADLINE_CHARS = 78  # the title bar is one line at 1440 px
 
 
 def show() -> None:
+    run_panel.page_run_began()
     link_problems = workspace.start()
     preset = gallery.chosen()  # before anything is drawn: the page shows the new experiment at once
     if preset is not None:
@@ -94,6 +95,7 @@ def show() -> None:
 
 def _commit(edited: dict | None) -> None:
     if edited is not None and workspace.commit(edited):
+        run_panel.follow_edit()
         st.rerun()
 
 

@@ -152,6 +152,7 @@ def _act(action: str) -> None:
     """A control's callback (before the page runs): `action` on this tab's trainer, and the live
     feed shows it at once. A click that comes before a page run has set up the trainer of the
     experiment shown sets it up itself; one that still cannot act is kept for the page's run."""
+    st.session_state.run_clicked = action  # for an edit this page run commits (follow_edit)
     holder = _holder()
     shown = workspace.current() if workspace.started() else None  # a page without a workspace: its own run
     if shown is not None and (holder["trainer"] is None or holder["signature"] != signature(shown)):
@@ -165,6 +166,20 @@ def _act(action: str) -> None:
         return
     getattr(holder["trainer"], action)()
     feed.nudge(holder)
+
+
+def page_run_began() -> None:
+    """First thing in each whole-page run: note the control clicked for it, if any."""
+    st.session_state.run_clicked_now = st.session_state.pop("run_clicked", None)
+
+
+def follow_edit() -> None:
+    """An edit is committed in the page run of a Train or Step click. The click came while the page
+    was still applying the edit (a setting changed just before it), so it acted on the setup before
+    the edit; the edited setup's run takes it on in the page run that draws it."""
+    clicked = st.session_state.pop("run_clicked_now", None)
+    if clicked in ("start", "step"):
+        st.session_state.run_pending = clicked
 
 
 def _controls(state: str, busy: bool) -> None:

@@ -437,3 +437,20 @@ def test_a_click_made_while_an_edit_is_drawn_goes_to_the_new_setups_run():
     assert trainer(app) is not old and (snapshot.epoch, snapshot.epochs) == (1, 4)
     assert old.snapshot(visuals=False).epoch == 0  # the old setup's run got no step
     assert "run_pending" not in app.session_state
+
+
+@pytest.mark.parametrize("control, ended", [("run_train", FINISHED), ("run_step", PAUSED)])
+def test_a_click_that_comes_with_a_setting_change_trains_the_changed_setup(control, ended):
+    """A setting changed and Train clicked at once (the click arrives while the page is still
+    applying the change): the click reaches the page before the change does, and used to start
+    the old setup's run, which the change then set aside: the new setup sat at epoch 0."""
+    app = open_run_page(tiny(epochs=3))
+    by_key(app.selectbox, "bar_", "_act").set_value("ReLU")  # both in one page run, as the browser sends them
+    app.button(key=control).click().run()
+    assert not app.exception, failure(app)
+    snapshot = wait_until(app, lambda s: s.state == ended)
+    activations = [n.type for n in trainer(app).experiment.model.nodes if n.type in ("Tanh", "ReLU")]
+    assert activations == ["ReLU", "ReLU"], "the run is the changed setup's"
+    assert snapshot.epoch == (3 if ended == FINISHED else 1)
+    assert app.button(key="run_train").label == ("Go on" if ended == FINISHED else "Resume")
+    assert "run_pending" not in app.session_state
