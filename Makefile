@@ -19,7 +19,7 @@ run: $(VENV)/.installed
 test: $(VENV)/.test-installed browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest -m "not browser" --numprocesses=auto --maxprocesses=4 --dist loadfile; unit=$$?; \
-	$(PY) -m pytest -m browser; browser=$$?; \
+	$(PY) -m pytest -m browser tests/e2e; browser=$$?; \
 	test $$unit -eq 0 -a $$browser -eq 0
 
 lint: $(VENV)/.test-installed

@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+BROWSER_TESTS = ROOT / "tests" / "e2e"  # `make test` collects only this folder for its browser part
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test elsewhere would run in neither part of `make test`: refuse it."""
+    strays = [item.nodeid for item in items
+              if item.get_closest_marker("browser") and BROWSER_TESTS not in Path(item.path).parents]
+    if strays:
+        raise pytest.UsageError(f"browser tests belong under tests/e2e: {', '.join(strays)}")
 
 
 @pytest.fixture(scope="session", autouse=True)
