@@ -2,10 +2,12 @@
 PYTHON ?= python3.11
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# pip would compile every installed file's bytecode, on one core (about a minute); instead each
+# module is compiled the first time it is imported, and every later process reads that. An
+# environment that turns the writing off would make every process (the tests start many)
+# compile torch again, so it is turned back on for what make runs.
 PIP    := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
-# pip compiles the packages' bytecode on one core as it installs; this compiles it on every core
-# after. Files written for other Python versions do not compile, as under pip: not an error.
-BYTECODE := $(PY) -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test lint bench browser frontend clean
 
@@ -38,12 +40,10 @@ $(VENV)/.created:
 
 $(VENV)/.installed: requirements.txt $(VENV)/.created
 	$(PIP) -r requirements.txt
-	$(BYTECODE)
 	touch $@
 
 $(VENV)/.test-installed: requirements-test.txt $(VENV)/.installed
 	$(PIP) -r requirements-test.txt
-	$(BYTECODE)
 	touch $@
 
 # Rebuilds the browser-side bundles that are committed (so `make run` needs no Node) from their
