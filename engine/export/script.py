@@ -149,7 +149,10 @@ DDP_MAIN = '''def main():
     train(model, forward, list(parallel.parameters()), data, args.epochs, rank, world)
     if rank == 0 and args.save:  # one log, one file: rank 0 speaks for all
         save(model, args.save)
-    print(f"rank {{rank}} of {{world}} finished", flush=True)
+    dist.barrier()  # rank 0's log is whole before any rank says it finished
+    # the line and its newline in one write: with PYTHONUNBUFFERED, print writes them apart, and
+    # another rank's line could come in between
+    print(f"rank {{rank}} of {{world}} finished\\n", end="", flush=True)
     dist.destroy_process_group()
 
 
