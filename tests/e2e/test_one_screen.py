@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from benchmarks.browser import FINISHED, boundary_traces, epoch, live_frame, wait_until
 from engine.share import encode
@@ -39,11 +40,15 @@ def boxes(page) -> dict[str, dict]:
     inner = live_frame(page)
 
     def in_frame(selector: str) -> dict:
-        # the frame redraws a part when the run's state moves on: wait for it rather than catch the gap
-        inner.locator(selector).first.wait_for(state="visible", timeout=15_000)
-        box = inner.locator(selector).first.bounding_box()  # Playwright gives frame contents in page coordinates
-        assert box is not None, f"{selector} is not drawn"
-        return box
+        # the frame redraws a part when the run's state moves on, and a part can go between being
+        # seen and being measured: measure until it is there (in page coordinates)
+        def measured() -> dict | None:
+            try:
+                return inner.locator(selector).first.bounding_box(timeout=1_000)
+            except PlaywrightTimeoutError:  # not there this moment
+                return None
+
+        return wait_until(measured, timeout=15, what=f"{selector} to be drawn")
 
     parts = {
         "Train": button(page, "Train").or_(button(page, "Pause")).bounding_box(),
