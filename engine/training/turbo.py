@@ -135,11 +135,13 @@ def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optim
         for i in range(rows.shape[0]):
             batch = rows[i]
 
-            def loss_of(p, batch=batch):
-                loss = loss_fn(functional_call(model, (p, buffers), (x[batch],)), t[batch])
+            def loss_of(p, b, batch=batch):
+                loss = loss_fn(functional_call(model, (p, b), (x[batch],)), t[batch])
                 return loss + penalty([p[name] for name in weights]), loss
 
-            grads, (_, loss) = grad_and_value(loss_of, has_aux=True)(params)
+            # the buffers go in as an input: batch norm updates its running statistics in place,
+            # which a grad transform allows only on its inputs
+            grads, (_, loss) = grad_and_value(loss_of, has_aux=True)(params, buffers)
             grads = [grads[name] for name in names]
             with torch.no_grad():
                 if clip:
@@ -312,7 +314,10 @@ class Turbo:
     def _compile(self, session, began: float | None = None) -> None:
         began = time.perf_counter() if began is None else began
         try:
-            model = copy.deepcopy(session.trained)  # its own module: tracing swaps a module's tensors
+            # its own module (tracing swaps a module's tensors), in training mode whatever the run's
+            # is meanwhile: the run may be evaluating as it is copied, and batch norm would then be
+            # traced on its running statistics
+            model = copy.deepcopy(session.trained).train()
             chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
                                self._weights, session.config["grad_clip"])
             compiled = compile_chunk(chunk, session.device.type, self.backend)
@@ -338,14 +343,14 @@ class Turbo:
         self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
 
     def _cache_key(self, session) -> tuple:
-        """What a compiled chunk depends on: the model, loss, optimizer settings, shapes, device."""
+        """What a compiled chunk depends on: the model, loss, optimizer settings, shapes, device, steps."""
         config = session.config
         group = {k: v for k, v in session.optimizer.param_groups[0].items() if k not in ("params", "lr")}
         return (json.dumps(session.experiment.model.to_dict(), sort_keys=True), session.objective.loss.__name__,
                 type(session.optimizer).__name__, repr(sorted(group.items())), config["regularization"],
                 config["reg_rate"], config["grad_clip"], session.batch_size, tuple(session.x_train.shape),
                 tuple(session.t_train.shape), str(session.x_train.dtype), str(session.t_train.dtype),
-                str(session.device), self.backend)
+                str(session.device), self.backend, self._steps)
 
 
 def _die_with_parent() -> None:

@@ -30,6 +30,14 @@ STAYS_EAGER = {  # the presets turbo cannot compile, and the reason it gives
 }
 
 
+@pytest.fixture(autouse=True)
+def no_kept_chunks():
+    """Each test compiles for itself: a chunk kept by an earlier test would swap in at once."""
+    turbo_module._compiled.clear()
+    yield
+    turbo_module._compiled.clear()
+
+
 def preset(name: str, **training) -> dict:
     raw = json.loads((ROOT / "presets" / f"{name}.json").read_text())
     raw["training"] = {**raw.get("training", {}), **training}
@@ -130,6 +138,28 @@ def test_auto_compiles_a_long_run_but_not_a_short_one_and_off_never_does(monkeyp
     off = Session(load_experiment(preset("perceptron", turbo="off")), device="cpu")
     off.run_epoch()
     assert not off.turbo.ready and off.turbo.note == ""
+
+
+def test_a_chunk_compiled_while_the_run_evaluates_still_trains_batch_norm_on_its_batches():
+    """The compile copies the model in another thread, maybe while the run evaluates in eval mode;
+    the chunk is a training step whatever mode the copy found: batch statistics, running ones
+    updated."""
+    raw = preset("playground", optimizer="sgd")
+    raw["model"]["nodes"].insert(1, {"id": "norm", "type": "BatchNorm1d"})
+    turbo, eager = pair(raw)
+    eager.run_epoch(), turbo.run_epoch()
+    turbo.turbo.wait()
+    turbo.turbo._chunk = None
+    turbo.model.eval()  # as evaluate leaves it mid-way
+    turbo.turbo._compile(turbo)
+    turbo.model.train()
+    assert turbo.turbo.ready, turbo.turbo.note
+    for _ in range(2):
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+    mine, theirs = turbo.model.state_dict(), eager.model.state_dict()
+    assert [k for k in mine if "running_mean" in k]
+    for name in mine:
+        torch.testing.assert_close(mine[name], theirs[name], rtol=1e-4, atol=1e-6)
 
 
 def test_a_run_with_dropout_stays_eager_and_says_why():
