@@ -211,7 +211,7 @@ class Turbo:
         self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
         self._steps = min(CHUNK_STEPS, session.n_train // session.batch_size)  # full-batch: one step
         self._rows = self._steps * session.batch_size
-        self._key = self._cache_key(session)
+        self._shapes_key = self._cache_key(session)
 
     @property
     def ready(self) -> bool:
@@ -342,15 +342,20 @@ class Turbo:
         self._chunk = compiled
         self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
 
+    @property
+    def _key(self) -> tuple:
+        return (*self._shapes_key, self.backend)  # the backend may be set after the run is made (tests)
+
     def _cache_key(self, session) -> tuple:
-        """What a compiled chunk depends on: the model, loss, optimizer settings, shapes, device, steps."""
+        """What a compiled chunk depends on, but for the backend (`_key`): the model, loss, optimizer
+        settings, shapes, device, steps."""
         config = session.config
         group = {k: v for k, v in session.optimizer.param_groups[0].items() if k not in ("params", "lr")}
         return (json.dumps(session.experiment.model.to_dict(), sort_keys=True), session.objective.loss.__name__,
                 type(session.optimizer).__name__, repr(sorted(group.items())), config["regularization"],
                 config["reg_rate"], config["grad_clip"], session.batch_size, tuple(session.x_train.shape),
                 tuple(session.t_train.shape), str(session.x_train.dtype), str(session.t_train.dtype),
-                str(session.device), self.backend, self._steps)
+                str(session.device), self._steps)
 
 
 def _die_with_parent() -> None:

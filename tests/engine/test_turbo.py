@@ -121,6 +121,21 @@ def test_the_next_run_of_the_same_model_takes_the_kept_chunk_at_once():
     assert other.turbo.wait() and "kept" not in other.turbo.note
 
 
+def test_a_kept_chunk_goes_only_to_runs_that_compile_with_its_backend():
+    raw = preset("perceptron_xor")
+    first, _ = pair(raw)  # compiled by dynamo's "eager" backend
+    first.run_epoch()
+    assert first.turbo.wait()
+    short = {**raw, "training": {**raw["training"], "turbo": "auto", "epochs": 3}}  # too short to compile
+    inductor = Session(load_experiment(short), device="cpu")
+    inductor.run_epoch()
+    assert not inductor.turbo.ready and inductor.turbo.note == ""
+    same = Session(load_experiment(short), device="cpu")
+    same.turbo.backend = "eager"
+    same.run_epoch()
+    assert same.turbo.ready and "kept from an earlier run" in same.turbo.note
+
+
 def test_auto_compiles_a_long_run_but_not_a_short_one_and_off_never_does(monkeypatch):
     open_ended = Session(load_experiment(preset("perceptron")), device="cpu")
     open_ended.turbo.backend = "eager"
