@@ -13,6 +13,7 @@ import time
 import pytest
 import torch
 from torch._dynamo.utils import counters
+from torch._inductor.graph import GraphLowering
 
 from engine import load_experiment
 from engine.training import turbo as turbo_module
@@ -103,6 +104,27 @@ def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state(monkeyp
     for mine, theirs in zip(turbo.model.parameters(), eager.model.parameters(), strict=True):
         torch.testing.assert_close(turbo.optimizer.state[mine]["momentum_buffer"],
                                    eager.optimizer.state[theirs]["momentum_buffer"], rtol=1e-3, atol=1e-5)
+
+
+def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(monkeypatch):
+    """On the CPU a call to the BLAS library costs more than a whole product of the playground's
+    2-4-2-1 network: inductor writes the products into its own kernels, so the compiled code calls
+    none, and trains as eager does. (Compiled here with the compiler's caches off, so the code is
+    generated and seen; chunks of 2 steps.)"""
+    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    raw = preset("playground", optimizer="sgd", turbo="off")
+    compiled, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
+    eager.run_epoch(), compiled.run_epoch()
+    codes = []
+    monkeypatch.setattr(GraphLowering, "save_output_code", codes.append)  # inductor's hook for tests
+    with torch._inductor.config.patch(fx_graph_cache=False), torch._functorch.config.patch(enable_autograd_cache=False):
+        compiled.turbo._compile(compiled)
+    assert compiled.turbo.ready, compiled.turbo.note
+    blas = [code for code in codes if "mm_out" in code or "extern_kernels.mm" in code]
+    assert codes and not blas, f"{len(blas)} of the {len(codes)} compiled modules call the BLAS library"
+    for _ in range(3):
+        assert compiled.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+    assert largest_difference(compiled, eager) < 1e-5
 
 
 def test_the_next_run_of_the_same_model_takes_the_kept_chunk_at_once():
