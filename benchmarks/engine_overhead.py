@@ -271,23 +271,24 @@ class TurboTrainee:
         self.model, self.optimizer = trainee.model, trainee.optimizer
         self.x = torch.cat([x for x, _ in trainee.batches])
         self.t = torch.cat([t for _, t in trainee.batches])
-        self.rows = torch.arange(len(self.x)).repeat(turbo.CHUNK_STEPS).reshape(-1, turbo.CHUNK_STEPS, BATCH)
-        chunk = turbo.make_chunk(self.model, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0)
+        self.steps = turbo.chunk_steps(len(trainee.batches), looped=True)  # as a CPU run compiles
+        self.rows = torch.arange(len(self.x)).repeat(self.steps).reshape(-1, self.steps, BATCH)
+        chunk = turbo.make_chunk(self.model, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0, looped=True)
         self.chunk = turbo.compile_chunk(chunk, "cpu")
         self.params = {k: p.detach() for k, p in self.model.named_parameters()}
         self.buffers = dict(self.model.named_buffers())
         self.states = [self.optimizer.state[p] for p in self.model.parameters()]
         self.lr = torch.tensor(1e-3)
         began = time.perf_counter()
-        self.run(turbo.CHUNK_STEPS)
+        self.run(self.steps)
         self.compile_seconds = time.perf_counter() - began
 
     def run(self, steps: int, clock=time.perf_counter) -> float:
-        calls = max(1, steps // turbo.CHUNK_STEPS)
+        calls = max(1, steps // self.steps)
         began = clock()
         for i in range(calls):
             self.chunk(self.params, self.buffers, self.states, self.x, self.t, self.rows[i % len(self.rows)], self.lr)
-        return calls * turbo.CHUNK_STEPS / (clock() - began)
+        return calls * self.steps / (clock() - began)
 
 
 def turbo_speed(trainee: Trainee, rounds: int, steps: int, clock) -> tuple[float | None, str]:

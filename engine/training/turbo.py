@@ -1,7 +1,8 @@
 """Turbo: the training step compiled in the background and swapped in between epochs.
 
-A small model's eager step is mostly Python and dispatch. Turbo compiles a chunk of
-`CHUNK_STEPS` steps into one graph with `torch.compile(fullgraph=True)`: the model is called
+A small model's eager step is mostly Python and dispatch. Turbo compiles a chunk of steps into
+one graph with `torch.compile(fullgraph=True)`: on the CPU a loop over up to `LOOP_STEPS` steps
+(`scan`, whose body compiles once), on CUDA `CHUNK_STEPS` steps written out. The model is called
 functionally (`torch.func`) on a private copy of its module, the gradient comes from
 `torch.func.grad_and_value`, and the update is torch.optim's own functional update applied in
 place to the run's own weights and optimizer state. So eager and compiled steps share the data,
@@ -34,12 +35,17 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch._higher_order_ops.scan import scan
 from torch.func import functional_call, grad_and_value
+from torch.utils._pytree import tree_leaves, tree_map
 
 from engine.modules import Sample
 from engine.training.steps import train_epoch
 
-CHUNK_STEPS = 5  # steps per compiled call: more is faster per step but compiles for longer
+CHUNK_STEPS = 5  # steps written out per compiled call (CUDA): more is faster per step but compiles for longer
+# the most steps in a looped call (CPU): its compile does not grow with them, but a call is not
+# stopped or reported on until it ends
+LOOP_STEPS = 25
 # auto: a run compiles once it has trained this long eager, and if it has a budget, only while its
 # epochs left would take longer than this (a first compile takes about a minute on 2 cores)
 COMPILE_AFTER_S = 20.0
@@ -121,41 +127,66 @@ def _optimizer_update(optimizer: torch.optim.Optimizer) -> Callable:
     return update
 
 
+def chunk_steps(batches: int, looped: bool) -> int:
+    """Steps per compiled call, for an epoch of `batches` whole batches (the rest are eager steps).
+    Looped: from `CHUNK_STEPS` to `LOOP_STEPS`, the number that leaves the fewest batches over
+    (then the largest): 25 for TF Playground's 25 batches, 22 for 44."""
+    if not looped:
+        return min(CHUNK_STEPS, batches)
+    low, high = min(CHUNK_STEPS, batches), min(LOOP_STEPS, batches)
+    return min(range(low, high + 1), key=lambda steps: (batches % steps, -steps))
+
+
 def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, penalty: Callable,
-               weights: list[str], clip: float) -> Callable:
+               weights: list[str], clip: float, looped: bool = False) -> Callable:
     """One chunk of training steps as a function of tensors only: `chunk(params, buffers, states,
     x, t, rows, lr)` trains on the batches `rows[i]` of `x` and targets `t` in turn, changing
     params, buffers and states in place, and returns the sum of the batch losses. `penalty`
-    maps the `weights` (names of params) to what the loss adds."""
+    maps the `weights` (names of params) to what the loss adds. `looped`: the steps are a loop in
+    the graph (`scan`), compiled once whatever their number, instead of written out one by one."""
     update = _optimizer_update(optimizer)
+
+    def step(params: dict, buffers: dict, states: list, x, t, batch, lr):
+        """One step on the rows `batch`, in place; its batch loss."""
+
+        def loss_of(p, b):
+            loss = loss_fn(functional_call(model, (p, b), (x[batch],)), t[batch])
+            return loss + penalty([p[name] for name in weights]), loss
+
+        # the buffers go in as an input: batch norm updates its running statistics in place,
+        # which a grad transform allows only on its inputs
+        grads, (_, loss) = grad_and_value(loss_of, has_aux=True)(params, buffers)
+        names = list(params)
+        grads = [grads[name] for name in names]
+        with torch.no_grad():
+            if clip:
+                norm = torch.nn.utils.get_total_norm(grads)
+                scale = (clip / (norm + CLIP_EPS)).clamp(max=1.0)
+                grads = [g * scale for g in grads]
+            update([params[name] for name in names], grads, states, lr)
+        return loss.detach()
 
     def chunk(params: dict, buffers: dict, states: list, x, t, rows, lr):
         total = torch.zeros((), device=x.device)
-        names = list(params)
         for i in range(rows.shape[0]):
-            batch = rows[i]
-
-            def loss_of(p, b, batch=batch):
-                loss = loss_fn(functional_call(model, (p, b), (x[batch],)), t[batch])
-                return loss + penalty([p[name] for name in weights]), loss
-
-            # the buffers go in as an input: batch norm updates its running statistics in place,
-            # which a grad transform allows only on its inputs
-            grads, (_, loss) = grad_and_value(loss_of, has_aux=True)(params, buffers)
-            grads = [grads[name] for name in names]
-            with torch.no_grad():
-                if clip:
-                    norm = torch.nn.utils.get_total_norm(grads)
-                    scale = (clip / (norm + CLIP_EPS)).clamp(max=1.0)
-                    grads = [g * scale for g in grads]
-                update([params[name] for name in names], grads, states, lr)
-            total = total + loss.detach()
+            total = total + step(params, buffers, states, x, t, rows[i], lr)
         return total
+
+    def looped_chunk(params: dict, buffers: dict, states: list, x, t, rows, lr):
+        def body(carry, batch):
+            carry = tree_map(torch.clone, carry)  # a scan's body may not change its carry in place
+            return carry, step(*carry, x, t, batch, lr)
+
+        last, losses = scan(body, (params, buffers, states), rows)
+        for mine, new in zip(tree_leaves((params, buffers, states)), tree_leaves(last), strict=True):
+            mine.copy_(new)
+        return losses.sum()
 
     # dynamo keeps compiled versions per code object, at most 8: each model's chunk gets its own
     _made[0] += 1
-    return types.FunctionType(chunk.__code__.replace(co_name=f"chunk_{_made[0]}"), chunk.__globals__,
-                              closure=chunk.__closure__)
+    code = looped_chunk if looped else chunk
+    return types.FunctionType(code.__code__.replace(co_name=f"chunk_{_made[0]}"), code.__globals__,
+                              closure=code.__closure__)
 
 
 _made = [0]
@@ -236,7 +267,9 @@ class Turbo:
         self._named = dict(session.trained.named_parameters())
         self._buffers = dict(session.trained.named_buffers())
         self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
-        self._steps = min(CHUNK_STEPS, session.n_train // session.batch_size)  # full-batch: one step
+        # scan is untried under CUDA graphs (no GPU here): on CUDA the steps are written out
+        self._looped = session.device.type == "cpu"
+        self._steps = chunk_steps(session.n_train // session.batch_size, self._looped)
         self._rows = self._steps * session.batch_size
         self._shapes_key = self._cache_key(session)
 
@@ -346,7 +379,7 @@ class Turbo:
             # traced on its running statistics
             model = copy.deepcopy(session.trained).train()
             chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
-                               self._weights, session.config["grad_clip"])
+                               self._weights, session.config["grad_clip"], self._looped)
             compiled = compile_chunk(chunk, session.device.type, self.backend)
             # tried on copies: the run goes on with its own tensors meanwhile
             params = {name: p.detach().clone() for name, p in self._named.items()}
@@ -416,7 +449,7 @@ if __name__ == "__main__":  # Turbo._warm_caches' process: rebuild the session, 
     from engine.training.session import Session
 
     asked = json.loads(sys.stdin.read())
-    turbo.CHUNK_STEPS = asked["steps"]
+    turbo.CHUNK_STEPS = turbo.LOOP_STEPS = asked["steps"]  # the steps the run chose
     asked["experiment"]["training"]["turbo"] = "off"  # compiled below, once, in this thread
     torch.set_num_threads(1)
     warming = Session(load_experiment(asked["experiment"]), device=asked["device"])

@@ -18,6 +18,7 @@ from torch._inductor.graph import GraphLowering
 from engine import load_experiment
 from engine.training import turbo as turbo_module
 from engine.training.session import Session
+from engine.training.steps import train_epoch
 from tests.conftest import ROOT
 
 PRESETS = sorted(p.stem for p in (ROOT / "presets").glob("*.json"))
@@ -58,12 +59,10 @@ def largest_difference(a: Session, b: Session) -> float:
 
 
 @pytest.mark.parametrize("name", PRESETS)
-def test_turbo_trains_every_preset_as_eager_does(name, monkeypatch):
+def test_turbo_trains_every_preset_as_eager_does(name):
     """Dynamo captures the whole chunk (backend "eager": the same graph without inductor's code
     generation, which the next test runs), and the chunks give eager's losses and metrics. (Not
-    its weights to 1e-4: Adam turns rounding in a near-zero gradient into a step of lr's size.)
-    Chunks of 2 steps: the same code as 5, traced in less time."""
-    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    its weights to 1e-4: Adam turns rounding in a near-zero gradient into a step of lr's size.)"""
     turbo, eager = pair(preset(name))
     # The first epoch is eager in both; eager's comes first, as tracing in the background shifts
     # an epoch beside it by rounding (1e-6 of the loss), which Adam can grow past 1e-4.
@@ -81,11 +80,10 @@ def test_turbo_trains_every_preset_as_eager_does(name, monkeypatch):
     assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-3, abs=1e-5) for k, v in theirs.items()}
 
 
-def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state(monkeypatch):
+def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state():
     """The real compiler, swapped in mid-run: SGD with momentum, L2 and clipping, a rate changed
     between epochs (no new compile), and a partial batch at each epoch's end (eager, on the same
-    state). Chunks of 2 steps, to compile sooner."""
-    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    state)."""
     raw = preset("playground", optimizer="sgd", momentum=0.9, regularization="l2", reg_rate=0.001, grad_clip=1.0,
                  batch_size=12)
     turbo, eager = pair(raw, backend="inductor")
@@ -110,8 +108,7 @@ def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(mon
     """On the CPU a call to the BLAS library costs more than a whole product of the playground's
     2-4-2-1 network: inductor writes the products into its own kernels, so the compiled code calls
     none, and trains as eager does. (Compiled here with the compiler's caches off, so the code is
-    generated and seen; chunks of 2 steps.)"""
-    monkeypatch.setattr(turbo_module, "CHUNK_STEPS", 2)
+    generated and seen.)"""
     raw = preset("playground", optimizer="sgd", turbo="off")
     compiled, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
     eager.run_epoch(), compiled.run_epoch()
@@ -125,6 +122,43 @@ def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(mon
     for _ in range(3):
         assert compiled.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
     assert largest_difference(compiled, eager) < 1e-5
+
+
+@pytest.mark.parametrize(("batches", "looped", "steps"), [
+    (25, True, 25), (44, True, 22), (43, True, 21), (100, True, 25), (3, True, 3), (1, True, 1),
+    (25, False, 5), (3, False, 3)])
+def test_a_chunk_takes_the_steps_that_leave_the_fewest_whole_batches_to_eager_steps(batches, looped, steps):
+    assert turbo_module.chunk_steps(batches, looped) == steps
+
+
+@pytest.mark.parametrize("looped", [True, False], ids=["looped (CPU)", "written out (CUDA)"])
+def test_a_chunk_trains_as_eager_steps_do_with_adam_l2_clipping_and_batch_norm(looped):
+    """Both kinds of chunk (the written-out one, used on CUDA, traced here on the CPU) on the same
+    four batches as eager steps: losses, weights, running statistics and Adam's state."""
+    raw = preset("playground", optimizer="adam", regularization="l2", reg_rate=0.01, grad_clip=0.5, turbo="off")
+    # on the inputs: a bias just before batch norm has a zero gradient, which Adam turns into steps
+    # of the rate's size in the direction of the rounding
+    raw["model"]["nodes"].insert(0, {"id": "norm", "type": "BatchNorm1d"})
+    compiled, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
+    compiled.run_epoch(), eager.run_epoch()  # Adam's state exists
+    rows = torch.randperm(compiled.n_train)[:40].reshape(4, 10)
+    chunk = turbo_module.make_chunk(compiled.trained, compiled.objective.loss, compiled.optimizer,
+                                    compiled.weight_penalty, compiled.turbo._weights, 0.5, looped)
+    named = dict(compiled.trained.named_parameters())
+    total = torch.compile(chunk, fullgraph=True, backend="eager")(
+        {name: p.detach() for name, p in named.items()}, dict(compiled.trained.named_buffers()),
+        [compiled.optimizer.state[p] for p in named.values()], compiled.x_train, compiled.t_train, rows,
+        torch.tensor(compiled.lr))
+    theirs = train_epoch(eager.trained, eager.params, eager.objective.loss, eager.optimizer, eager.x_train,
+                         eager.t_train, rows.reshape(-1), 10, eager.penalty, 0.5)
+    assert total.item() == pytest.approx(theirs.item(), rel=1e-5)
+    mine, expected = compiled.model.state_dict(), eager.model.state_dict()
+    for name in mine:
+        torch.testing.assert_close(mine[name], expected[name], rtol=1e-4, atol=1e-6, msg=lambda m, name=name: f"{name}: {m}")
+    for p, q in zip(compiled.model.parameters(), eager.model.parameters(), strict=True):
+        for key in ("exp_avg", "exp_avg_sq", "step"):
+            torch.testing.assert_close(compiled.optimizer.state[p][key], eager.optimizer.state[q][key],
+                                       rtol=1e-4, atol=1e-7)
 
 
 def test_the_next_run_of_the_same_model_takes_the_kept_chunk_at_once():
