@@ -202,6 +202,11 @@ def compile_chunk(chunk: Callable, device: str, backend: str = "inductor") -> Ca
     torch._inductor.config.compile_threads = 1
     torch._inductor.config.cpp_wrapper = device == "cpu"
     options = {"guard_filter_fn": _kept_guards} | ({"triton.cudagraphs": True} if device == "cuda" else {})
+    if device == "cpu":
+        # inductor's disk cache passes over graphs with a scan (the CPU's looped chunk) unless told
+        # otherwise; the key holds the loop's body (pickled with the graph): models that differ
+        # only inside it get their own code (tests/engine/test_turbo.py)
+        options["unsafe_marked_cacheable_functions"] = {"torch.ops.higher_order.scan": torch.__version__}
     if device == "cpu" and _fuse_small_products():
         # the limits go in the options too: they are part of the compiled code's cache key
         rows, sides = SMALL_PRODUCT

@@ -161,6 +161,21 @@ def test_a_chunk_trains_as_eager_steps_do_with_adam_l2_clipping_and_batch_norm(l
                                        rtol=1e-4, atol=1e-7)
 
 
+def test_models_that_differ_only_inside_the_loop_get_their_own_cached_code():
+    """Inductor's cache takes the looped chunk only when told to; its key must then hold the
+    loop's body: the same shapes with another activation is another model."""
+    for activation in ("Tanh", "ReLU"):
+        raw = preset("playground", optimizer="sgd", turbo="off")
+        for node in raw["model"]["nodes"]:
+            node["type"] = activation if node["type"] == "Tanh" else node["type"]
+        compiled, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
+        compiled.run_epoch(), eager.run_epoch()
+        compiled.turbo._compile(compiled)
+        assert compiled.turbo.ready, compiled.turbo.note
+        for _ in range(2):
+            assert compiled.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+
+
 def test_the_next_run_of_the_same_model_takes_the_kept_chunk_at_once():
     raw = preset("perceptron_xor", optimizer="adamw", weight_decay=0.01)
     first, _ = pair(raw)
