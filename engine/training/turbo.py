@@ -46,6 +46,9 @@ CHUNK_STEPS = 5  # steps written out per compiled call (CUDA): more is faster pe
 # the most steps in a looped call (CPU): its compile does not grow with them, but a call is not
 # stopped or reported on until it ends
 LOOP_STEPS = 25
+# and as many as eager steps do in this long (a compiled step is faster): Stop waits for the call
+# it comes in, so a heavy model's calls are short
+CALL_S = 0.25
 # auto: a run compiles once it has trained this long eager, and if it has a budget, only while its
 # epochs left would take longer than this (a first compile takes about a minute on 2 cores)
 COMPILE_AFTER_S = 20.0
@@ -127,13 +130,15 @@ def _optimizer_update(optimizer: torch.optim.Optimizer) -> Callable:
     return update
 
 
-def chunk_steps(batches: int, looped: bool) -> int:
-    """Steps per compiled call, for an epoch of `batches` whole batches (the rest are eager steps).
-    Looped: from `CHUNK_STEPS` to `LOOP_STEPS`, the number that leaves the fewest batches over
-    (then the largest): 25 for TF Playground's 25 batches, 22 for 44."""
+def chunk_steps(batches: int, looped: bool, most: int | None = None) -> int:
+    """Steps per compiled call, for an epoch of `batches` whole batches (the rest are eager steps),
+    `most` at the most. Looped: from `CHUNK_STEPS` to `LOOP_STEPS`, the number that leaves the
+    fewest batches over (then the largest): 25 for TF Playground's 25 batches, 22 for 44."""
+    most = batches if most is None else most
     if not looped:
-        return min(CHUNK_STEPS, batches)
-    low, high = min(CHUNK_STEPS, batches), min(LOOP_STEPS, batches)
+        return min(CHUNK_STEPS, batches, most)
+    high = min(LOOP_STEPS, batches, most)
+    low = min(CHUNK_STEPS, high)
     return min(range(low, high + 1), key=lambda steps: (batches % steps, -steps))
 
 
@@ -274,9 +279,8 @@ class Turbo:
         self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
         # scan is untried under CUDA graphs (no GPU here): on CUDA the steps are written out
         self._looped = session.device.type == "cpu"
-        self._steps = chunk_steps(session.n_train // session.batch_size, self._looped)
-        self._rows = self._steps * session.batch_size
-        self._shapes_key = self._cache_key(session)
+        self._sized = False  # the steps per call fit to the first eager epoch's speed
+        self._size(session, chunk_steps(session.n_train // session.batch_size, self._looped))
 
     @property
     def ready(self) -> bool:
@@ -287,6 +291,10 @@ class Turbo:
         it is wanted and worth it, or take a chunk already compiled for this model."""
         if self._why is not None or self._thread is not None or self._chunk is not None or self._cancelled:
             return
+        if not self._sized:  # a heavy model's call stays short enough for Stop
+            self._sized = True
+            most = max(1, int(CALL_S * session.steps_per_epoch / seconds)) if seconds > 0 else LOOP_STEPS
+            self._size(session, chunk_steps(session.n_train // session.batch_size, self._looped, most))
         with _compiled_lock:
             kept = _compiled.get(self._key)
             if kept is not None:
@@ -303,6 +311,11 @@ class Turbo:
         self.note = "eager while the training step compiles"
         self._thread = threading.Thread(target=self._compile_here, args=(session,), name="turbo-compile", daemon=True)
         self._thread.start()
+
+    def _size(self, session, steps: int) -> None:
+        self._steps = steps
+        self._rows = steps * session.batch_size
+        self._shapes_key = self._cache_key(session)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the compile to end (tests and benchmarks); true when a chunk is ready."""

@@ -131,6 +131,27 @@ def test_a_chunk_takes_the_steps_that_leave_the_fewest_whole_batches_to_eager_st
     assert turbo_module.chunk_steps(batches, looped) == steps
 
 
+@pytest.mark.parametrize(("batches", "looped", "most", "steps"), [
+    (25, True, 100, 25), (25, True, 12, 5), (44, True, 12, 11), (25, True, 3, 3), (25, True, 1, 1), (25, False, 2, 2)])
+def test_a_chunk_takes_no_more_steps_than_it_is_allowed(batches, looped, most, steps):
+    assert turbo_module.chunk_steps(batches, looped, most) == steps
+
+
+def test_a_model_with_slow_steps_compiles_calls_short_enough_for_stop():
+    """Stop waits for the call it comes in: a run whose eager epoch of 25 steps took 10 s
+    (0.4 s a step) compiles one step per call, and still trains as eager steps do."""
+    raw = preset("playground", optimizer="sgd", turbo="off")
+    turbo, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
+    eager.run_epoch(), turbo.run_epoch()
+    assert turbo.turbo._steps == 25  # not sized yet: one call an epoch
+    turbo.turbo._why, turbo.turbo.mode, turbo.turbo.backend = None, "on", "eager"
+    turbo.turbo.after_eager_epoch(turbo, 10.0)  # as if the epoch had taken 10 s
+    assert turbo.turbo._steps == 1
+    assert turbo.turbo.wait(), turbo.turbo.note
+    for _ in range(2):
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+
+
 @pytest.mark.parametrize("looped", [True, False], ids=["looped (CPU)", "written out (CUDA)"])
 def test_a_chunk_trains_as_eager_steps_do_with_adam_l2_clipping_and_batch_norm(looped):
     """Both kinds of chunk (the written-out one, used on CUDA, traced here on the CPU) on the same
