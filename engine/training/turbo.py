@@ -212,11 +212,11 @@ def compile_chunk(chunk: Callable, device: str, backend: str = "inductor") -> Ca
         # otherwise; the key holds the loop's body (pickled with the graph): models that differ
         # only inside it get their own code (tests/engine/test_turbo.py)
         options["unsafe_marked_cacheable_functions"] = {"torch.ops.higher_order.scan": torch.__version__}
-    if device == "cpu" and _fuse_small_products():
-        # the limits go in the options too: they are part of the compiled code's cache key
-        rows, sides = SMALL_PRODUCT
-        options["post_grad_fusion_options"] = {"decompose_mm_pass": {
-            "cpu_max_first_dimension_decomposition": rows, "cpu_max_other_dimension_decomposition": sides}}
+        if _fuse_small_products():
+            # the limits go in the options too: they are part of the compiled code's cache key
+            rows, sides = SMALL_PRODUCT
+            options["post_grad_fusion_options"] = {"decompose_mm_pass": {
+                "cpu_max_first_dimension_decomposition": rows, "cpu_max_other_dimension_decomposition": sides}}
     return torch.compile(chunk, fullgraph=True, backend=backend, options=options)
 
 
@@ -279,8 +279,9 @@ class Turbo:
         self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
         # scan is untried under CUDA graphs (no GPU here): on CUDA the steps are written out
         self._looped = session.device.type == "cpu"
+        self._batches = session.n_train // session.batch_size  # whole batches an epoch
         self._sized = False  # the steps per call fit to the first eager epoch's speed
-        self._size(session, chunk_steps(session.n_train // session.batch_size, self._looped))
+        self._size(session, chunk_steps(self._batches, self._looped))
 
     @property
     def ready(self) -> bool:
@@ -294,7 +295,7 @@ class Turbo:
         if not self._sized:  # a heavy model's call stays short enough for Stop
             self._sized = True
             most = max(1, int(CALL_S * session.steps_per_epoch / seconds)) if seconds > 0 else LOOP_STEPS
-            self._size(session, chunk_steps(session.n_train // session.batch_size, self._looped, most))
+            self._size(session, chunk_steps(self._batches, self._looped, most))
         with _compiled_lock:
             kept = _compiled.get(self._key)
             if kept is not None:
