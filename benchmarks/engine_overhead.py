@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import math
 import os
@@ -31,6 +32,7 @@ from torch import nn
 
 from engine import build_model, load_experiment
 from engine.training import turbo
+from engine.training.recurrence import unroll
 from engine.training.session import Session
 
 BATCH = 32
@@ -273,7 +275,9 @@ class TurboTrainee:
         self.t = torch.cat([t for _, t in trainee.batches])
         self.steps = turbo.chunk_steps(len(trainee.batches), looped=True)  # as a CPU run compiles
         self.rows = torch.arange(len(self.x)).repeat(self.steps).reshape(-1, self.steps, BATCH)
-        chunk = turbo.make_chunk(self.model, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0, looped=True)
+        structure = copy.deepcopy(self.model)  # recurrent layers unrolled, as a run's compiled copy has them
+        unroll(structure)
+        chunk = turbo.make_chunk(structure, trainee.loss, self.optimizer, lambda weights: 0.0, [], 0.0, looped=True)
         self.chunk = turbo.compile_chunk(chunk, "cpu")
         self.params = {k: p.detach() for k, p in self.model.named_parameters()}
         self.buffers = dict(self.model.named_buffers())
@@ -293,9 +297,6 @@ class TurboTrainee:
 
 def turbo_speed(trainee: Trainee, rounds: int, steps: int, clock) -> tuple[float | None, str]:
     """Steps/s of the turbo chunk, or None and the reason it cannot compile this model."""
-    for module in trainee.model.modules():
-        if isinstance(module, nn.RNNBase):
-            return None, f"{type(module).__name__}: not traced by torch.compile under torch.func"
     try:
         fast = TurboTrainee(trainee)
     except Exception as err:

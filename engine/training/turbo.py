@@ -40,6 +40,7 @@ from torch.func import functional_call, grad_and_value
 from torch.utils._pytree import tree_leaves, tree_map
 
 from engine.modules import Sample
+from engine.training.recurrence import unroll
 from engine.training.steps import train_epoch
 
 CHUNK_STEPS = 5  # steps written out per compiled call (CUDA): more is faster per step but compiles for longer
@@ -70,8 +71,8 @@ def why_not(session) -> str | None:
     for module in session.model.modules():
         if isinstance(module, Sample) or (isinstance(module, nn.modules.dropout._DropoutNd) and module.p > 0):
             return "it draws random numbers while training (dropout or sampling)"
-        if isinstance(module, nn.RNNBase):
-            return f"torch.compile does not trace {type(module).__name__} layers under torch.func"
+        if isinstance(module, nn.RNNBase) and module.dropout > 0:
+            return "it draws random numbers while training (dropout between recurrent layers)"
         if isinstance(module, nn.MultiheadAttention) and module.dropout > 0:
             return "it draws random numbers while training (attention dropout)"
     if session.device.type == "cuda":
@@ -201,10 +202,14 @@ def compile_chunk(chunk: Callable, device: str, backend: str = "inductor") -> Ca
     """`chunk` compiled whole, to be called (and so compiled) in this thread: on CUDA under CUDA
     graphs; on the CPU with a C++ wrapper around the kernels (a Python wrapper spends more time
     allocating a small model's buffers than its kernels take)."""
+    import torch._dynamo.config
     import torch._inductor.config
 
     # these settings are per thread; no pool of compiler processes to leave behind
     torch._inductor.config.compile_threads = 1
+    # dynamo passes over a module holding an RNN, LSTM or GRU unless allowed; the compiled model's
+    # are `Unrolled` (engine/training/recurrence.py), which only read their layer's weights
+    torch._dynamo.config.allow_rnn = True
     torch._inductor.config.cpp_wrapper = device == "cpu"
     options = {"guard_filter_fn": _kept_guards} | ({"triton.cudagraphs": True} if device == "cuda" else {})
     if device == "cpu":
@@ -397,6 +402,7 @@ class Turbo:
             # is meanwhile: the run may be evaluating as it is copied, and batch norm would then be
             # traced on its running statistics
             model = copy.deepcopy(session.trained).train()
+            unroll(model)
             chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
                                self._weights, session.config["grad_clip"], self._looped)
             compiled = compile_chunk(chunk, session.device.type, self.backend)

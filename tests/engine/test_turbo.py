@@ -25,10 +25,6 @@ PRESETS = sorted(p.stem for p in (ROOT / "presets").glob("*.json"))
 STAYS_EAGER = {  # the presets turbo cannot compile, and the reason it gives
     "gan_ring": "a GAN's two parts train in turn",
     "vae_digits": "random numbers",
-    "gru_parity": "GRU layers",
-    "gru_sine": "GRU layers",
-    "lstm_sine": "LSTM layers",
-    "rnn_sine": "RNN layers",
 }
 
 
