@@ -7,6 +7,7 @@ optimizer step) per second and their ratio.
 With turbo (the default), each workload is also trained by the engine's compiled chunk of steps
 (engine/training/turbo.py, inductor) and TF Playground's default problem is trained epoch by epoch
 by a session, eager and turbo, in the same process. Compiling takes tens of seconds a model here.
+For a model turbo speeds up less than 3x, a line says what bounds it (benchmarks/turbo_bounds.py).
 
 Run: .venv/bin/python -m benchmarks.engine_overhead [--quick] [--threads N] [--no-turbo]
 """
@@ -14,13 +15,10 @@ Run: .venv/bin/python -m benchmarks.engine_overhead [--quick] [--threads N] [--n
 from __future__ import annotations
 
 import argparse
-import contextlib
 import copy
 import json
 import math
-import os
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from benchmarks.turbo_bounds import bound
 from engine import build_model, load_experiment
 from engine.training import turbo
 from engine.training.recurrence import unroll
@@ -304,41 +303,6 @@ def turbo_speed(trainee: Trainee, rounds: int, steps: int, clock) -> tuple[float
     return statistics.median(fast.run(steps, clock) for _ in range(rounds)), f"compiled in {fast.compile_seconds:.0f} s"
 
 
-# The kernels compiled code calls as they are (inductor's "extern kernels" on the CPU): a model
-# that spends most of an eager step in them has little left for turbo to take away.
-EXTERN_KERNELS = ("conv", "mm", "scaled_dot_product")
-
-
-def kernel_share(trainee: Trainee, steps: int) -> float:
-    """The share of an eager step spent in convolution, matrix and attention kernels: their own
-    CPU time under the profiler against an unprofiled step's time (the median of three tries)."""
-    from torch.profiler import ProfilerActivity, profile
-
-    shares = []
-    for _ in range(3):
-        step_s = 1 / trainee.run(steps)
-        with _quiet_stderr(), profile(activities=[ProfilerActivity.CPU]) as prof:
-            trainee.run(steps)
-        kernel_us = sum(event.self_cpu_time_total for event in prof.key_averages()
-                        if any(name in event.key for name in EXTERN_KERNELS))
-        shares.append(kernel_us / steps / 1e6 / step_s)
-    return statistics.median(shares)
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """The profiler's C++ side writes a line to the process's stderr as it starts and stops."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def playground_default(seconds: float) -> tuple[float, float, float]:
     """TF Playground's default problem (circle, 2-4-2-1 tanh, batch 10, SGD lr 0.03) trained epoch
     by epoch by a session: eager and turbo epochs/s in this process, and turbo's compile seconds."""
@@ -401,11 +365,10 @@ def main() -> None:
             fast, how = turbo_speed(trainee, max(5, rounds // 4), steps, clock)
             line += f"{'-':>15}{'-':>16}  {how}" if fast is None else f"{fast:>15.0f}{fast / ours:>16.2f}  {how}"
             if fast is not None and fast / ours < 3:
-                bounded.append((work.name, kernel_share(trainee, steps)))
+                bounded.append((work.name, bound(trainee, steps)))
         print(line, flush=True)
-    for name, share in bounded:
-        print(f"{name}: {share:.0%} of an eager step is in convolution, matrix and attention kernels, which "
-              f"compiled code calls as they are: turbo can gain about {1 / share:.1f}x at most")
+    for name, why in bounded:
+        print(f"{name}: {why}")
     if not args.no_turbo:
         eager, fast, compile_s = playground_default(2.0 if args.quick else 10.0)
         print(f"\nTF Playground's default problem, epochs/s: eager {eager:.0f}, turbo {fast:.0f} "
