@@ -40,6 +40,7 @@ from torch.func import functional_call, grad_and_value
 from torch.utils._pytree import tree_leaves, tree_map
 
 from engine.modules import Sample
+from engine.training.metrics import metric_tensor
 from engine.training.recurrence import unroll
 from engine.training.steps import train_epoch
 
@@ -188,11 +189,27 @@ def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optim
             mine.copy_(new)
         return losses.sum()
 
-    # dynamo keeps compiled versions per code object, at most 8: each model's chunk gets its own
+    return _own_code(looped_chunk if looped else chunk, "chunk")
+
+
+def make_evaluation(model: nn.Module, objective) -> Callable:
+    """`evaluation(params, buffers, x_train, t_train, x_test, t_test)`: both sets' metrics
+    (`metric_tensor`, stacked) with `model` called on `params` and `buffers`; `model` in
+    evaluation mode. Compiled, it is one call where eager evaluation is dozens of small ones."""
+
+    def evaluation(params: dict, buffers: dict, x_train, t_train, x_test, t_test):
+        return torch.stack([metric_tensor(functional_call(model, (params, buffers), (x,)), t, objective)
+                            for x, t in ((x_train, t_train), (x_test, t_test))])
+
+    return _own_code(evaluation, "evaluation")
+
+
+def _own_code(function: Callable, name: str) -> Callable:
+    """`function` with a code object of its own: dynamo keeps compiled versions per code object,
+    at most 8, and each model's chunk and evaluation get their own."""
     _made[0] += 1
-    code = looped_chunk if looped else chunk
-    return types.FunctionType(code.__code__.replace(co_name=f"chunk_{_made[0]}"), code.__globals__,
-                              closure=code.__closure__)
+    return types.FunctionType(function.__code__.replace(co_name=f"{name}_{_made[0]}"), function.__globals__,
+                              closure=function.__closure__)
 
 
 _made = [0]
@@ -272,6 +289,8 @@ class Turbo:
         self.budget: int | None = session.config["epochs"]
         self.swap_seconds: float | None = None  # from starting to compile to ready
         self._chunk: Callable | None = None
+        self._evaluation: Callable | None = None  # both sets' metrics in one compiled call, if compiled
+        self._params: dict | None = None  # the run's weights, detached, for the evaluation
         self._live: tuple[dict, list] | None = None
         self._eager_seconds = 0.0
         self._warming: subprocess.Popen | None = None  # the process compiling for this run, if any
@@ -306,7 +325,8 @@ class Turbo:
             if kept is not None:
                 _compiled.move_to_end(self._key)
         if kept is not None:
-            self._chunk, self.swap_seconds, self.note = kept[1], 0.0, "turbo: compiled steps (kept from an earlier run)"
+            self._evaluation, self._chunk = kept[2], kept[1]
+            self.swap_seconds, self.note = 0.0, "turbo: compiled steps (kept from an earlier run)"
             return
         self._eager_seconds += seconds
         if self.mode == "auto":
@@ -419,13 +439,42 @@ class Turbo:
             self._why = f"could not compile ({type(err).__name__}: {first_line(err)})"
             self.note = f"eager: {self._why}"
             return
+        evaluation = self._compile_evaluation(session, model, params, buffers)
         with _compiled_lock:
-            _compiled[self._key] = (model, compiled)
+            _compiled[self._key] = (model, compiled, evaluation)
             while len(_compiled) > KEEP_COMPILED:
                 _compiled.popitem(last=False)
         self.swap_seconds = time.perf_counter() - began
-        self._chunk = compiled
+        self._evaluation, self._chunk = evaluation, compiled
         self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
+
+    def _compile_evaluation(self, session, model: nn.Module, params: dict, buffers: dict) -> Callable | None:
+        """Both sets' metrics compiled as one call, tried on the chunk's copies; None where the
+        sets are larger than eager evaluation's pieces (memory), on a GPU (untried under CUDA
+        graphs), or where it does not compile (evaluation then stays eager: the steps still gain)."""
+        from engine.training.session import EVAL_CHUNK
+
+        if session.device.type != "cpu" or max(len(session.x_train), len(session.x_test)) > EVAL_CHUNK:
+            return None
+        try:
+            evaluation = compile_chunk(make_evaluation(copy.deepcopy(model).eval(), session.objective),
+                                       session.device.type, self.backend)
+            with torch.no_grad():
+                evaluation(params, buffers, session.x_train, session.t_train, session.x_test, session.t_test)
+        except Exception:
+            return None
+        return evaluation
+
+    def metrics(self, session) -> torch.Tensor | None:
+        """Both sets' `metric_tensor`s, stacked, from the compiled evaluation; None before it is in
+        place, or where there is none (the run then evaluates eager)."""
+        if self._evaluation is None or self._chunk is None:
+            return None
+        if self._params is None:
+            self._params = {name: p.detach() for name, p in self._named.items()}
+        with torch.no_grad():
+            return self._evaluation(self._params, self._buffers, session.x_train, session.t_train, session.x_test,
+                                    session.t_test)
 
     @property
     def _key(self) -> tuple:

@@ -17,7 +17,7 @@ from torch._inductor.graph import GraphLowering
 
 from engine import load_experiment
 from engine.training import turbo as turbo_module
-from engine.training.session import Session
+from engine.training.session import EVAL_CHUNK, Session
 from engine.training.steps import train_epoch
 from tests.conftest import ROOT
 
@@ -72,6 +72,8 @@ def test_turbo_trains_every_preset_as_eager_does(name):
     for _ in range(2):
         assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-4, abs=1e-6)
     assert turbo.step == eager.step
+    # sets up to evaluation's piece size are evaluated in one compiled call
+    assert (turbo.turbo.metrics(turbo) is not None) == (max(turbo.n_train, len(turbo.x_test)) <= EVAL_CHUNK)
     theirs = eager.evaluate()
     assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-3, abs=1e-5) for k, v in theirs.items()}
 
@@ -98,6 +100,9 @@ def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state():
     for mine, theirs in zip(turbo.model.parameters(), eager.model.parameters(), strict=True):
         torch.testing.assert_close(turbo.optimizer.state[mine]["momentum_buffer"],
                                    eager.optimizer.state[theirs]["momentum_buffer"], rtol=1e-3, atol=1e-5)
+    assert turbo.turbo.metrics(turbo) is not None  # evaluated by inductor's code too
+    theirs = eager.evaluate()
+    assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-4, abs=1e-6) for k, v in theirs.items()}
 
 
 def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(monkeypatch):
@@ -113,8 +118,10 @@ def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(mon
     with torch._inductor.config.patch(fx_graph_cache=False), torch._functorch.config.patch(enable_autograd_cache=False):
         compiled.turbo._compile(compiled)
     assert compiled.turbo.ready, compiled.turbo.note
-    blas = [code for code in codes if "mm_out" in code or "extern_kernels.mm" in code]
-    assert codes and not blas, f"{len(blas)} of the {len(codes)} compiled modules call the BLAS library"
+    # the chunk's module, then the evaluation's (whole sets: its products have hundreds of rows,
+    # past the small ones written into kernels)
+    assert len(codes) == 2, len(codes)
+    assert "mm_out" not in codes[0] and "extern_kernels.mm" not in codes[0], "the chunk calls the BLAS library"
     for _ in range(3):
         assert compiled.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
     assert largest_difference(compiled, eager) < 1e-5
