@@ -290,8 +290,7 @@ class Turbo:
         self.swap_seconds: float | None = None  # from starting to compile to ready
         self._chunk: Callable | None = None
         self._evaluation: Callable | None = None  # both sets' metrics in one compiled call, if compiled
-        self._params: dict | None = None  # the run's weights, detached, for the evaluation
-        self._live: tuple[dict, list] | None = None
+        self._states: list | None = None  # the run's optimizer state per weight, once it exists
         self._eager_seconds = 0.0
         self._warming: subprocess.Popen | None = None  # the process compiling for this run, if any
         self._cancelled = False
@@ -299,6 +298,7 @@ class Turbo:
         self._why = "turned off" if mode == "off" else why_not(session)
         self.note = "" if self._why is None or mode == "off" else f"eager: {self._why}"
         self._named = dict(session.trained.named_parameters())
+        self._params = {name: p.detach() for name, p in self._named.items()}  # the run's own: chunks change them
         self._buffers = dict(session.trained.named_buffers())
         self._weights = [name for name, p in self._named.items() if p.dim() > 1]  # as the session's penalty
         # scan is untried under CUDA graphs (no GPU here): on CUDA the steps are written out
@@ -353,11 +353,10 @@ class Turbo:
         """One epoch in compiled chunks (between which `gate` may stop it) and the rest eager."""
         full = len(order) // self._rows * self._rows
         rows = order[:full].reshape(-1, self._steps, session.batch_size)
-        if self._live is None:  # the run's own tensors, changed in place by every chunk
-            self._live = ({name: p.detach() for name, p in self._named.items()},
-                          [session.optimizer.state[p] for p in self._named.values()])
-            _static(session, *self._live, self._buffers)
-        params, states = self._live
+        if self._states is None:  # the run's own state, changed in place by every chunk
+            self._states = [session.optimizer.state[p] for p in self._named.values()]
+            _static(session, self._params, self._states, self._buffers)
+        params, states = self._params, self._states
         lr = torch.tensor(session.lr, device=session.device)  # a tensor: a new rate needs no new compile
         total = torch.zeros((), device=order.device)
         for index in range(len(rows)):
@@ -470,8 +469,6 @@ class Turbo:
         place, or where there is none (the run then evaluates eager)."""
         if self._evaluation is None or self._chunk is None:
             return None
-        if self._params is None:
-            self._params = {name: p.detach() for name, p in self._named.items()}
         with torch.no_grad():
             return self._evaluation(self._params, self._buffers, session.x_train, session.t_train, session.x_test,
                                     session.t_test)
