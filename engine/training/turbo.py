@@ -55,6 +55,10 @@ CALL_S = 0.25
 # epochs left would take longer than this (a first compile takes about a minute on 2 cores)
 COMPILE_AFTER_S = 20.0
 COMPILE_WHEN_LEFT_S = 60.0
+# a recurrence compiles written out step by step, and its compile grows with the steps (20 took
+# 1-2 minutes on 2 cores); a link may ask for 512 steps in 16 layers both ways, so past this many
+# the run stays eager rather than hold the server's CPU and memory for a compile it would not finish
+MOST_RECURRENT_CELLS = 64
 KEEP_COMPILED = 8  # compiled chunks kept per process (each holds its model's private copy)
 CLIP_EPS = 1e-6  # as torch.nn.utils.clip_grad_norm_
 WARM_TIMEOUT_S = 600  # the compiling process's limit
@@ -76,6 +80,10 @@ def why_not(session) -> str | None:
             return "it draws random numbers while training (dropout between recurrent layers)"
         if isinstance(module, nn.MultiheadAttention) and module.dropout > 0:
             return "it draws random numbers while training (attention dropout)"
+    cells = _recurrent_cells(session.experiment)
+    if cells > MOST_RECURRENT_CELLS:
+        return (f"its recurrent layers would be written out as {cells:,} steps to compile (sequence length x "
+                f"layers x directions), more than {MOST_RECURRENT_CELLS}")
     if session.device.type == "cuda":
         from torch.utils._triton import has_triton
 
@@ -91,6 +99,17 @@ def why_not(session) -> str | None:
     else:
         return f"compiling for {session.device.type} is not supported"
     return None
+
+
+def _recurrent_cells(experiment) -> int:
+    """The recurrent steps a compiled forward pass writes out (`Unrolled`): each recurrent layer's
+    sequence length times its layers and directions."""
+    cells = 0
+    for node in experiment.model.nodes:
+        if node.type in ("RNN", "LSTM", "GRU"):
+            steps = experiment.analysis.nodes[node.inputs[0]].output_shape[0]
+            cells += steps * node.params["num_layers"] * (2 if node.params["bidirectional"] else 1)
+    return cells
 
 
 def _optimizer_update(optimizer: torch.optim.Optimizer) -> Callable:

@@ -281,6 +281,21 @@ def test_a_run_with_dropout_stays_eager_and_says_why():
     assert session.turbo.note == "eager: it draws random numbers while training (dropout or sampling)"
 
 
+def test_a_recurrence_too_long_to_write_out_stays_eager_and_says_why():
+    """A link can ask for long sequences in deep, two-way recurrent layers: the compiled forward
+    pass would write out every step, so past a bound the run stays eager (20 steps x 2 layers x
+    2 directions here), and a bound's worth still compiles."""
+    raw = preset("gru_sine", turbo="on")
+    raw["model"]["nodes"][0]["params"].update(num_layers=2, bidirectional=True)
+    session = Session(load_experiment(raw), device="cpu")
+    session.run_epoch()
+    assert not session.turbo.ready and session.turbo._thread is None
+    assert session.turbo.note == ("eager: its recurrent layers would be written out as 80 steps to compile "
+                                  "(sequence length x layers x directions), more than 64")
+    raw["model"]["nodes"][0]["params"].update(num_layers=1)  # 40 steps
+    assert turbo_module.why_not(Session(load_experiment(raw), device="cpu")) is None
+
+
 def test_without_a_cpp_compiler_the_run_stays_eager_and_says_so_once(tmp_path):
     """A real missing compiler: PATH holds only Python, so inductor finds no g++ or clang++."""
     bin_dir = tmp_path / "bin"
