@@ -93,6 +93,7 @@ class Session:
         self.weight_penalty = partial(weight_penalty, config["regularization"], config["reg_rate"])
         self.epoch = 0
         self.step = 0
+        self._state: dict[str, torch.Tensor] | None = None  # weights() reads it
         self.turbo = Turbo(self, config["turbo"])
 
     @property
@@ -127,7 +128,8 @@ class Session:
         """One pass over the training set in shuffled batches. Returns the mean batch loss, or
         None when `gate` says stop. `progress(steps_done, running_loss)` may be called between
         steps of a long epoch."""
-        self.model.train()
+        if not self.model.training:  # train() walks every module: skipped when evaluate left it training
+            self.model.train()
         order = torch.randperm(self.n_train, generator=self.shuffle).to(self.device)
         first = self.step
 
@@ -155,25 +157,33 @@ class Session:
 
     def evaluate(self) -> dict:
         """Loss and accuracy (or R² and RMSE) on the whole training and test sets."""
-        self.model.eval()
         if self.adversarial is not None:
+            self.model.eval()
             result = self.adversarial.evaluate(self)
             self.model.train()
             return result
+        # turbo's compiled evaluation has its own copy of the model in evaluation mode: the run's
+        # model is left as it is (a change of mode walks every module)
         measured = self.turbo.metrics(self)
         if measured is None:
+            self.model.eval()
             with torch.no_grad():
                 measured = torch.stack([metric_tensor(self.outputs(x), t, self.objective)  # one read from the device
                                         for x, t in ((self.x_train, self.t_train), (self.x_test, self.t_test))])
+            self.model.train()
         train, test = (as_metrics(values, self.objective) for values in measured.tolist())
-        self.model.train()
         return {**{f"train_{k}": v for k, v in train.items()}, **{f"test_{k}": v for k, v in test.items()}}
 
     def outputs(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([self.trained(x[i : i + EVAL_CHUNK]) for i in range(0, len(x), EVAL_CHUNK)])
 
     def weights(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        """A copy of the weights and buffers (the trainer keeps one each epoch, to go back to)."""
+        if self._state is None:
+            # the model's own tensors, by name: they stay the same objects (training, batch norm,
+            # turbo and load_weights all change them in place), and state_dict() walks every module
+            self._state = self.model.state_dict()
+        return {k: v.clone() for k, v in self._state.items()}
 
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         self.model.load_state_dict(weights)

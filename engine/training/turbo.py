@@ -310,6 +310,7 @@ class Turbo:
         self._chunk: Callable | None = None
         self._evaluation: Callable | None = None  # both sets' metrics in one compiled call, if compiled
         self._states: list | None = None  # the run's optimizer state per weight, once it exists
+        self._lr: tuple[float, torch.Tensor] | None = None  # the rate, and as the chunks take it
         self._eager_seconds = 0.0
         self._warming: subprocess.Popen | None = None  # the process compiling for this run, if any
         self._cancelled = False
@@ -376,7 +377,9 @@ class Turbo:
             self._states = [session.optimizer.state[p] for p in self._named.values()]
             _static(session, self._params, self._states, self._buffers)
         params, states = self._params, self._states
-        lr = torch.tensor(session.lr, device=session.device)  # a tensor: a new rate needs no new compile
+        if self._lr is None or self._lr[0] != session.lr:  # a tensor: a new rate needs no new compile
+            self._lr = (session.lr, torch.tensor(session.lr, device=session.device))
+        lr = self._lr[1]
         total = torch.zeros((), device=order.device)
         for index in range(len(rows)):
             if not gate():

@@ -180,3 +180,33 @@ def test_cuda_path_trains_with_data_on_the_gpu():
     assert run.x_train.is_cuda and next(run.model.parameters()).is_cuda
     metrics = train(run, 20)
     assert metrics["test_accuracy"] >= 0.9
+
+
+def batch_normed() -> Session:
+    nodes = [{"id": "h1", "type": "Linear", "params": {"out_features": 8}}, {"id": "bn", "type": "BatchNorm1d"},
+             {"id": "a1", "type": "Tanh"}, {"id": "out", "type": "Linear", "params": {"out_features": 1}}]
+    return session(nodes, CIRCLE, loss="bce", turbo="off")
+
+
+def test_an_epoch_trains_in_training_mode_whatever_mode_the_model_was_left_in():
+    run = batch_normed()
+    run.model.eval()  # as a picture that failed halfway would leave it
+    run.run_epoch()
+    assert all(module.training for module in run.model.modules())
+    assert run.model.state_dict()["bn.running_mean"].abs().sum() > 0  # batch norm learnt its statistics
+    run.evaluate()
+    assert all(module.training for module in run.model.modules())
+
+
+def test_weights_are_a_copy_of_the_newest_weights_and_buffers():
+    run = batch_normed()
+    before = run.weights()
+    run.run_epoch()
+    after = run.weights()
+    assert after.keys() == before.keys()
+    for name in ("h1.weight", "bn.running_mean", "bn.num_batches_tracked"):
+        assert not torch.equal(after[name], before[name]), name
+    after["h1.weight"].zero_()  # a copy: the model keeps its own
+    assert run.model.state_dict()["h1.weight"].abs().sum() > 0
+    run.load_weights(before)
+    assert all(torch.equal(value, before[name]) for name, value in run.weights().items())
