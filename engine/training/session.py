@@ -144,9 +144,10 @@ class Session:
         elif self.turbo.ready:  # compiled chunks, on the same weights and optimizer state
             total = self.turbo.epoch(self, order, gate, stepped)
         else:
-            total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train,
-                                self.t_train, order, self.batch_size, self.penalty, self.config["grad_clip"], gate,
-                                stepped)
+            with self.turbo.sharing_cores():
+                total = train_epoch(self.trained, self.params, self.objective.loss, self.optimizer, self.x_train,
+                                    self.t_train, order, self.batch_size, self.penalty, self.config["grad_clip"],
+                                    gate, stepped)
             if total is not None:
                 self.turbo.after_eager_epoch(self, time.perf_counter() - began)
         if total is None:
@@ -167,7 +168,7 @@ class Session:
         measured = self.turbo.metrics(self)
         if measured is None:
             self.model.eval()
-            with torch.no_grad():
+            with torch.no_grad(), self.turbo.sharing_cores():
                 measured = torch.stack([metric_tensor(self.outputs(x), t, self.objective)  # one read from the device
                                         for x, t in ((self.x_train, self.t_train), (self.x_test, self.t_test))])
             self.model.train()

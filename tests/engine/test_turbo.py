@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -248,6 +249,60 @@ def test_auto_compiles_a_long_run_but_not_a_short_one_and_off_never_does(monkeyp
     off = Session(load_experiment(preset("perceptron", turbo="off")), device="cpu")
     off.run_epoch()
     assert not off.turbo.ready and off.turbo.note == ""
+
+
+def test_eager_epochs_leave_a_core_to_the_compiler_while_it_compiles():
+    """Eager steps with as many threads as cores would wait on the compiler's core at each
+    parallel kernel: while the chunk compiles, the run's own thread uses one core less."""
+    cores = len(os.sched_getaffinity(0))
+    threads = max(2, cores)
+    run = Session(load_experiment(preset("playground", turbo="on")), device="cpu")
+    release = threading.Event()
+    compiling = threading.Thread(target=release.wait)  # stands for the compile thread, still at work
+    run.turbo._thread = compiling
+    compiling.start()
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        seen = []
+        run.run_epoch(progress=lambda *_: seen.append(torch.get_num_threads()))
+        assert set(seen) == {max(1, min(threads, cores - 1))}
+        assert torch.get_num_threads() == threads  # given back after the epoch
+        release.set()
+        compiling.join()
+        seen.clear()
+        run.run_epoch(progress=lambda *_: seen.append(torch.get_num_threads()))
+        assert set(seen) == {threads}  # the compile is over: every thread again
+    finally:
+        release.set()
+        torch.set_num_threads(before)
+
+
+def test_the_run_loads_the_code_the_other_process_compiled_for_its_threads(tmp_path):
+    """Inductor keys its cached code on torch's thread count and dynamo guards on it: the other
+    process compiles for the run's threads, so the run's compile thread finds all of it cached,
+    and the run's own thread never compiles (it would, for a chunk made for other threads)."""
+    from torch._inductor.runtime.cache_dir_utils import temporary_cache_dir
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # more than the one thread the other process trains with
+    try:
+        with temporary_cache_dir(str(tmp_path)):  # nothing compiled yet
+            run = Session(load_experiment(preset("playground", turbo="on", optimizer="sgd")), device="cpu")
+            counters.clear()
+            run.run_epoch()
+            deadline = time.monotonic() + 240
+            while not run.turbo.ready and run.turbo._thread.is_alive() and time.monotonic() < deadline:
+                run.run_epoch()  # eager meanwhile, a core left to the compiler
+                run.evaluate()
+            assert run.turbo.wait(), run.turbo.note
+            found = dict(counters["inductor"])
+            assert found.get("fxgraph_cache_hit", 0) >= 2 and not found.get("fxgraph_cache_miss"), found
+            graphs = counters["stats"]["unique_graphs"]
+            run.run_epoch(), run.evaluate()
+            assert counters["stats"]["unique_graphs"] == graphs  # no compile in the run's thread
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_a_chunk_compiled_while_the_run_evaluates_still_trains_batch_norm_on_its_batches():
