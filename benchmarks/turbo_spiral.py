@@ -44,12 +44,17 @@ def line(short: int, long: int, short_s: float, long_s: float) -> tuple[float, f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch threads of the runs (OMP_NUM_THREADS); default: torch's own, as a user runs it")
     args = parser.parse_args()
     short, long = (600, 1800) if args.quick else (1000, 3000)
     raw = json.loads((ROOT / "presets" / "spiral.json").read_text())
     with tempfile.TemporaryDirectory() as folder:
-        env = {**os.environ, "NEUROLOOM_HOME": str(Path(folder) / "home"), "OMP_NUM_THREADS": "1",
+        env = {**os.environ, "NEUROLOOM_HOME": str(Path(folder) / "home"),
                "TORCHINDUCTOR_CACHE_DIR": str(Path(folder) / "inductor")}
+        env.pop("OMP_NUM_THREADS", None)
+        if args.threads:
+            env["OMP_NUM_THREADS"] = str(args.threads)
         files = {}
         for mode in ("off", "on"):
             files[mode] = Path(folder) / f"spiral_{mode}.json"
@@ -57,7 +62,8 @@ def main() -> None:
         eager = (run(files["off"], short, env), run(files["off"], long, env))
         cold = run(files["on"], long, env)
         warm = (run(files["on"], short, env), run(files["on"], long, env))
-    print(f"engine train presets/spiral.json, whole process, seconds (torch on 1 thread, {os.cpu_count()} cores)")
+    threads = f"{args.threads} thread{'s' if args.threads > 1 else ''}" if args.threads else "its default threads"
+    print(f"engine train presets/spiral.json, whole process, seconds (torch on {threads}, {os.cpu_count()} cores)")
     print(f"{'epochs':>8}{'eager':>10}{'turbo cold':>12}{'turbo warm':>12}")
     print(f"{short:>8}{eager[0]:>10.1f}{'':>12}{warm[0]:>12.1f}")
     print(f"{long:>8}{eager[1]:>10.1f}{cold:>12.1f}{warm[1]:>12.1f}")
