@@ -65,7 +65,7 @@ WARM_TIMEOUT_S = 600  # the compiling process's limit
 PROJECT = Path(__file__).resolve().parents[2]
 PR_SET_PDEATHSIG = 1  # prctl option: a signal for when the parent ends
 
-_compiled: OrderedDict[tuple, tuple[nn.Module, Callable]] = OrderedDict()
+_compiled: OrderedDict[tuple, tuple[nn.Module, Callable, Callable | None, bool]] = OrderedDict()
 _compiled_lock = threading.Lock()
 
 
@@ -164,12 +164,15 @@ def chunk_steps(batches: int, looped: bool, most: int | None = None) -> int:
 
 
 def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optimizer, penalty: Callable,
-               weights: list[str], clip: float, looped: bool = False) -> Callable:
+               weights: list[str], clip: float, looped: bool = False, evaluation: Callable | None = None) -> Callable:
     """One chunk of training steps as a function of tensors only: `chunk(params, buffers, states,
     x, t, rows, lr)` trains on the batches `rows[i]` of `x` and targets `t` in turn, changing
     params, buffers and states in place, and returns the sum of the batch losses. `penalty`
     maps the `weights` (names of params) to what the loss adds. `looped`: the steps are a loop in
-    the graph (`scan`), compiled once whatever their number, instead of written out one by one."""
+    the graph (`scan`), compiled once whatever their number, instead of written out one by one.
+    With an `evaluation` (`make_evaluation`'s), the chunk ends with it, on the weights it made:
+    `chunk(..., lr, x_test, t_test)` returns the sum and both sets' metrics, in one call where an
+    epoch that is one chunk would take two (each call costs tens of microseconds of its own)."""
     update = _optimizer_update(optimizer)
 
     def step(params: dict, buffers: dict, states: list, x, t, batch, lr):
@@ -208,7 +211,14 @@ def make_chunk(model: nn.Module, loss_fn: Callable, optimizer: torch.optim.Optim
             mine.copy_(new)
         return losses.sum()
 
-    return _own_code(looped_chunk if looped else chunk, "chunk")
+    steps = looped_chunk if looped else chunk
+    if evaluation is None:
+        return _own_code(steps, "chunk")
+
+    def chunk_and_metrics(params: dict, buffers: dict, states: list, x, t, rows, lr, x_test, t_test):
+        return steps(params, buffers, states, x, t, rows, lr), evaluation(params, buffers, x, t, x_test, t_test)
+
+    return _own_code(chunk_and_metrics, "chunk")
 
 
 def make_evaluation(model: nn.Module, objective) -> Callable:
@@ -309,6 +319,8 @@ class Turbo:
         self.swap_seconds: float | None = None  # from starting to compile to ready
         self._chunk: Callable | None = None
         self._evaluation: Callable | None = None  # both sets' metrics in one compiled call, if compiled
+        self._evaluating = False  # the chunk ends with that evaluation (an epoch of one chunk)
+        self._fresh: tuple[torch.Tensor, tuple] | None = None  # its metrics, and the weights' versions then
         self._states: list | None = None  # the run's optimizer state per weight, once it exists
         self._lr: tuple[float, torch.Tensor] | None = None  # the rate, and as the chunks take it
         self._eager_seconds = 0.0
@@ -346,7 +358,7 @@ class Turbo:
             if kept is not None:
                 _compiled.move_to_end(self._key)
         if kept is not None:
-            self._evaluation, self._chunk = kept[2], kept[1]
+            self._evaluation, self._evaluating, self._chunk = kept[2], kept[3], kept[1]
             self.swap_seconds, self.note = 0.0, "turbo: compiled steps (kept from an earlier run)"
             return
         self._eager_seconds += seconds
@@ -403,7 +415,13 @@ class Turbo:
         for index in range(len(rows)):
             if not gate():
                 return None
-            total += self._chunk(params, self._buffers, states, session.x_train, session.t_train, rows[index], lr)
+            if self._evaluating:
+                loss, measured = self._chunk(params, self._buffers, states, session.x_train, session.t_train,
+                                             rows[index], lr, session.x_test, session.t_test)
+                self._fresh = (measured, self._versions())
+            else:
+                loss = self._chunk(params, self._buffers, states, session.x_train, session.t_train, rows[index], lr)
+            total += loss
             progress((index + 1) * self._steps, total)
         if full < len(order):
             done = len(rows) * self._steps
@@ -469,29 +487,33 @@ class Turbo:
             # traced on its running statistics
             model = copy.deepcopy(session.trained).train()
             unroll(model)
-            chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
-                               self._weights, session.config["grad_clip"], self._looped)
-            compiled = compile_chunk(chunk, session.device.type, self.backend)
             # tried on copies: the run goes on with its own tensors meanwhile
             params = {name: p.detach().clone() for name, p in self._named.items()}
             buffers = {name: b.clone() for name, b in self._buffers.items()}
             states = [{k: v.clone() if torch.is_tensor(v) else v for k, v in session.optimizer.state[p].items()}
                       for p in self._named.values()]
+            evaluation = self._compile_evaluation(session, model, params, buffers)
+            # an epoch that is one chunk ends with the evaluation (the trainer evaluates each epoch)
+            evaluating = evaluation is not None and self._rows == session.n_train
+            chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
+                               self._weights, session.config["grad_clip"], self._looped,
+                               make_evaluation(copy.deepcopy(model).eval(), session.objective) if evaluating else None)
+            compiled = compile_chunk(chunk, session.device.type, self.backend)
             _static(session, params, states, buffers)
             rows = torch.arange(self._rows, device=session.device).reshape(self._steps, -1)
             compiled(params, buffers, states, session.x_train, session.t_train, rows,
-                     torch.tensor(session.lr, device=session.device))
+                     torch.tensor(session.lr, device=session.device),
+                     *((session.x_test, session.t_test) if evaluating else ()))
         except Exception as err:  # an unsupported layer, a compiler error: the run stays eager
             self._why = f"could not compile ({type(err).__name__}: {first_line(err)})"
             self.note = f"eager: {self._why}"
             return
-        evaluation = self._compile_evaluation(session, model, params, buffers)
         with _compiled_lock:
-            _compiled[self._key] = (model, compiled, evaluation)
+            _compiled[self._key] = (model, compiled, evaluation, evaluating)
             while len(_compiled) > KEEP_COMPILED:
                 _compiled.popitem(last=False)
         self.swap_seconds = time.perf_counter() - began
-        self._evaluation, self._chunk = evaluation, compiled
+        self._evaluation, self._evaluating, self._chunk = evaluation, evaluating, compiled
         self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
 
     def _compile_evaluation(self, session, model: nn.Module, params: dict, buffers: dict) -> Callable | None:
@@ -516,9 +538,16 @@ class Turbo:
         place, or where there is none (the run then evaluates eager)."""
         if self._evaluation is None or self._chunk is None:
             return None
+        if self._fresh is not None and self._fresh[1] == self._versions():
+            return self._fresh[0]  # the epoch's chunk measured these weights, and they have not changed since
         with torch.no_grad():
             return self._evaluation(self._params, self._buffers, session.x_train, session.t_train, session.x_test,
                                     session.t_test)
+
+    def _versions(self) -> tuple:
+        """The run's weights' and buffers' version counters: every change in place (a step,
+        load_weights, batch norm's statistics) moves them on."""
+        return tuple(t._version for t in (*self._params.values(), *self._buffers.values()))
 
     @property
     def _key(self) -> tuple:

@@ -106,12 +106,36 @@ def test_inductors_compiled_chunk_swaps_in_and_keeps_the_optimizer_state():
     assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-4, abs=1e-6) for k, v in theirs.items()}
 
 
+def test_an_epoch_of_one_chunk_measures_its_weights_and_new_weights_are_measured_anew():
+    """TF Playground's 25 batches are one chunk: it ends with both sets' metrics, which the
+    epoch's evaluate() reads. Weights changed after it (load_weights, as a diverged run goes back)
+    are measured anew, not read from the chunk."""
+    raw = preset("playground", optimizer="sgd")
+    turbo, eager = pair(raw)
+    start = turbo.weights()
+    turbo.run_epoch(), eager.run_epoch()
+    assert turbo.turbo.wait(), turbo.turbo.note
+    assert turbo.n_train == turbo.turbo._rows  # one chunk an epoch
+    for _ in range(2):
+        assert turbo.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
+        assert turbo.turbo._fresh is not None  # measured by the chunk
+        theirs = eager.evaluate()
+        assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-4, abs=1e-6) for k, v in theirs.items()}
+    other = {name: value * 5 for name, value in start.items()}  # far from what the chunk measured
+    turbo.load_weights(other), eager.load_weights(other)
+    theirs = eager.evaluate()
+    assert theirs["train_loss"] != pytest.approx(turbo.turbo._fresh[0][0][0].item(), rel=1e-2)
+    assert turbo.evaluate() == {k: v if v is None else pytest.approx(v, rel=1e-4, abs=1e-6) for k, v in theirs.items()}
+
+
 def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(monkeypatch):
     """On the CPU a call to the BLAS library costs more than a whole product of the playground's
     2-4-2-1 network: inductor writes the products into its own kernels, so the compiled code calls
     none, and trains as eager does. (Compiled here with the compiler's caches off, so the code is
     generated and seen.)"""
-    raw = preset("playground", optimizer="sgd", turbo="off")
+    # batches of 12: the epoch is not one chunk, so its chunk holds the steps alone (an epoch that
+    # is one chunk ends with the evaluation, whose products over whole sets call the library)
+    raw = preset("playground", optimizer="sgd", turbo="off", batch_size=12)
     compiled, eager = (Session(load_experiment(raw), device="cpu") for _ in range(2))
     eager.run_epoch(), compiled.run_epoch()
     codes = []
@@ -119,10 +143,11 @@ def test_a_small_networks_matrix_products_are_written_into_the_compiled_code(mon
     with torch._inductor.config.patch(fx_graph_cache=False), torch._functorch.config.patch(enable_autograd_cache=False):
         compiled.turbo._compile(compiled)
     assert compiled.turbo.ready, compiled.turbo.note
-    # the chunk's module, then the evaluation's (whole sets: its products have hundreds of rows,
-    # past the small ones written into kernels)
+    # the evaluation's module (whole sets: its products have hundreds of rows, past the small ones
+    # written into kernels), then the chunk's
     assert len(codes) == 2, len(codes)
-    assert "mm_out" not in codes[0] and "extern_kernels.mm" not in codes[0], "the chunk calls the BLAS library"
+    calls_blas = [("mm_out" in code or "extern_kernels.mm" in code) for code in codes]
+    assert calls_blas == [True, False], "the chunk calls the BLAS library"  # as the evaluation does
     for _ in range(3):
         assert compiled.run_epoch() == pytest.approx(eager.run_epoch(), rel=1e-5)
     assert largest_difference(compiled, eager) < 1e-5
