@@ -378,9 +378,12 @@ class Turbo:
         leave a core to the compiler. A thread more would wait on the compiler's core at each of
         its parallel kernels: on 2 cores, TF Playground's default trained at 8 epochs/s with 2
         threads and 103 with 1 while the other process compiled (100 alone)."""
+        if self._thread is None or not self._thread.is_alive():  # the usual case: nothing compiling
+            yield
+            return
         threads = torch.get_num_threads()
         fewer = max(1, min(threads, _cores() - 1))
-        if fewer == threads or self._thread is None or not self._thread.is_alive():
+        if fewer == threads:
             yield
             return
         torch.set_num_threads(fewer)  # per thread (OpenMP): the training thread's own kernels
@@ -492,12 +495,13 @@ class Turbo:
             buffers = {name: b.clone() for name, b in self._buffers.items()}
             states = [{k: v.clone() if torch.is_tensor(v) else v for k, v in session.optimizer.state[p].items()}
                       for p in self._named.values()]
-            evaluation = self._compile_evaluation(session, model, params, buffers)
+            measure = make_evaluation(copy.deepcopy(model).eval(), session.objective)
+            evaluation = self._compile_evaluation(session, measure, params, buffers)
             # an epoch that is one chunk ends with the evaluation (the trainer evaluates each epoch)
             evaluating = evaluation is not None and self._rows == session.n_train
             chunk = make_chunk(model, session.objective.loss, session.optimizer, session.weight_penalty,
                                self._weights, session.config["grad_clip"], self._looped,
-                               make_evaluation(copy.deepcopy(model).eval(), session.objective) if evaluating else None)
+                               measure if evaluating else None)
             compiled = compile_chunk(chunk, session.device.type, self.backend)
             _static(session, params, states, buffers)
             rows = torch.arange(self._rows, device=session.device).reshape(self._steps, -1)
@@ -516,17 +520,17 @@ class Turbo:
         self._evaluation, self._evaluating, self._chunk = evaluation, evaluating, compiled
         self.note = f"turbo: compiled steps (compiled in {self.swap_seconds:.0f} s)"
 
-    def _compile_evaluation(self, session, model: nn.Module, params: dict, buffers: dict) -> Callable | None:
-        """Both sets' metrics compiled as one call, tried on the chunk's copies; None where the
-        sets are larger than eager evaluation's pieces (memory), on a GPU (untried under CUDA
-        graphs), or where it does not compile (evaluation then stays eager: the steps still gain)."""
+    def _compile_evaluation(self, session, measure: Callable, params: dict, buffers: dict) -> Callable | None:
+        """`measure` (`make_evaluation`'s) compiled as one call, tried on the chunk's copies; None
+        where the sets are larger than eager evaluation's pieces (memory), on a GPU (untried under
+        CUDA graphs), or where it does not compile (evaluation then stays eager: the steps still
+        gain)."""
         from engine.training.session import EVAL_CHUNK
 
         if session.device.type != "cpu" or max(len(session.x_train), len(session.x_test)) > EVAL_CHUNK:
             return None
         try:
-            evaluation = compile_chunk(make_evaluation(copy.deepcopy(model).eval(), session.objective),
-                                       session.device.type, self.backend)
+            evaluation = compile_chunk(measure, session.device.type, self.backend)
             with torch.no_grad():
                 evaluation(params, buffers, session.x_train, session.t_train, session.x_test, session.t_test)
         except Exception:
