@@ -20,8 +20,17 @@ REGULARIZATIONS = ("none", "l1", "l2")
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
+def shown(raw: dict[str, Any]) -> dict[str, Any]:
+    """What the row's inputs other than the rate show: the experiment less its rate. Keyed on this,
+    they stay the same widgets when the rate changes, which reruns the rate's part alone: keyed on
+    the whole experiment, the next pick in the row came from a widget the page no longer had, and
+    was lost."""
+    training = {k: v for k, v in (raw.get("training") or {}).items() if k != "lr"}
+    return {**raw, "training": training}
+
+
 def show(raw: dict[str, Any], version: str, live_rate: LiveRate, present: bool = False) -> dict[str, Any] | None:
-    """The row for `raw`, its inputs keyed on `version` (the experiment's). `present`: the
+    """The row for `raw`, its inputs keyed on `version` (of `shown(raw)`). `present`: the
     learning rate alone (the presenting view keeps the controls few)."""
     training = raw.get("training") or {}
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}

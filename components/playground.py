@@ -73,7 +73,8 @@ def show() -> None:
         runs_panel.load_reopened(run_panel.current(raw))
     with settings, guard("settings"):
         if "training" not in hidden or present:
-            _commit(control_bar.show(raw, workspace.widget_key("experiment", raw), LIVE_RATE, present=present))
+            _commit(control_bar.show(raw, workspace.widget_key("settings", control_bar.shown(raw)), LIVE_RATE,
+                                             present=present))
     if "builder" not in hidden and not present:
         with mlp_row, guard("network"):
             _commit(_with("model", raw, quick_mlp.compact(raw.get("model") or {},

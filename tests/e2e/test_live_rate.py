@@ -97,3 +97,31 @@ def test_a_rate_set_while_training_applies_live_and_the_link_and_undo_follow(pag
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
     assert page.request.get(f"{app_url}/api/neuroloom/live/no-such-tab").status == 404  # a tab's own token only
+
+
+def linked_training(page) -> dict:
+    return decode(parse_qs(urlsplit(address(page)).query)["e"][0])["training"]
+
+
+def pick(page, label: str, option: str, timeout: float = 30_000) -> None:
+    page.get_by_role("combobox", name=label, exact=True).click(timeout=timeout)
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def test_a_pick_in_the_settings_row_right_after_a_new_rate_is_kept(page, app_url):
+    """A new rate reruns only the parts that show it; the row's other inputs must still be the
+    page's own, or the next pick in the row is taken from a widget the page no longer has (lost)."""
+    page.goto(app_url)
+    pick(page, "learning rate", "0.1", timeout=60_000)
+    wait_until(lambda: linked_training(page)["lr"] == 0.1, what="the address to hold the picked rate")
+    pick(page, "optimizer", "sgd")
+    wait_until(lambda: linked_training(page).get("optimizer") == "sgd", timeout=15,
+               what="the optimizer picked right after the rate to be taken")
+    pick(page, "learning rate", "0.3")
+    wait_until(lambda: linked_training(page)["lr"] == 0.3, what="the address to hold the second rate")
+    pick(page, "regularization", "l2")
+    wait_until(lambda: linked_training(page).get("regularization") == "l2", timeout=15,
+               what="the regularization picked right after the second rate to be taken")
+    expect(page.get_by_role("combobox", name="optimizer", exact=True)).to_have_value("sgd")
+    assert linked_training(page)["lr"] == 0.3 and linked_training(page)["optimizer"] == "sgd"
+    assert page.errors == []
