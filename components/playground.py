@@ -30,8 +30,10 @@ from components import (
 from components.guard import guard
 from components.live import feed
 from components.memo import analysis_of
+from engine.follow import follow_data
 from engine.share import encode
 from engine.training.config import FIELDS
+from engine.web import WEB_LIMITS
 
 HEADER, SHARE, EXPORT = "header", "share", "export"  # parts of the page that a new rate reruns
 HEADLINE_CHARS = 78  # the title bar is one line at 1440 px
@@ -85,8 +87,8 @@ def show() -> None:
             model_canvas.show()
     if data_column is not None:
         with data_column, guard("data"):
-            _commit(_with("data", raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
-                                                        compact=True)))
+            _commit(_with_data(raw, data_panel.show(raw.get("data"), workspace.widget_key("data", raw.get("data")),
+                                                    compact=True)))
     if not present:
         _panels_below(raw, analysis, hidden)
     with header, guard("header"):
@@ -119,7 +121,7 @@ def _panels_below(raw: dict, analysis, hidden: set[str]) -> None:
                 "training", raw.get("training")), LIVE_RATE)))
     if "Data" in tabs:
         with tabs["Data"], guard("data details"):
-            _commit(_with("data", raw, data_panel.details(raw.get("data"), workspace.widget_key("data", raw.get("data")))))
+            _commit(_with_data(raw, data_panel.details(raw.get("data"), workspace.widget_key("data", raw.get("data")))))
     if "Inside" in tabs:
         with tabs["Inside"], guard("inside views"):
             inside_panel.show(run_panel.current(raw))
@@ -152,6 +154,13 @@ PANELS = (("Model", "builder"), ("Training", "training"), ("Data", "data"), ("In
 
 def _with(section: str, raw: dict, edited: dict | None) -> dict | None:
     return None if edited is None else {**raw, section: edited}
+
+
+def _with_data(raw: dict, edited: dict | None) -> dict | None:
+    """A data edit, with the model's ends fitted to the new data (a feature more, an input more;
+    three classes, three outputs), as TensorFlow Playground does: a click on a dataset never
+    leaves a model that cannot train on it."""
+    return None if edited is None else follow_data({**raw, "data": edited}, WEB_LIMITS)
 
 
 def _whole_page(change) -> None:

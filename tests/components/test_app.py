@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from components.live.reading import STATES
 from components.playground import HEADLINE_CHARS
 from engine import analyze
+from engine.data.planar import FEATURE_LABELS
 from engine.share import decode, encode
 from engine.training.trainer import FINISHED, IDLE, PAUSED, RUNNING, WAITING
 from tests.components.harness import failure, metrics, reading, run_when
@@ -261,6 +262,24 @@ def test_the_row_above_the_network_sets_layers_and_widths(page):
     by_key(page.button, "mlp_row_", "_remove").click().run()
     assert widths(page) == [4, 1]
     assert [w.value for w in page.number_input if (w.key or "").startswith("mlp_row_")] == [4]
+
+
+def test_a_dataset_or_features_picked_in_the_data_column_refit_the_networks_ends(page):
+    """As in TensorFlow Playground, a click on a dataset or a feature never turns Train off: three
+    classes give three outputs, a feature more an input more; one Undo takes back the whole click."""
+    by_key(page.selectbox, "data_", "_dataset").set_value("blobs").run()
+    assert not page.exception, failure(page)
+    assert widths(page) == [4, 2, 3] and current(page)["training"]["loss"] == "cross_entropy"
+    assert not page.button(key="run_train").disabled and not page.warning
+    features = by_key(page.button_group, "data_", "_features")
+    features.set_value([*features.value, FEATURE_LABELS["x1_sq"]]).run()
+    assert not page.exception, failure(page)
+    assert current(page)["model"]["input"]["shape"] == [3] and current(page)["data"]["features"] == ["x1", "x2", "x1_sq"]
+    assert not page.button(key="run_train").disabled and not page.warning
+    page.button(key="app_undo").click().run()
+    assert current(page)["model"]["input"]["shape"] == [2] and widths(page) == [4, 2, 3]
+    page.button(key="app_undo").click().run()
+    assert current(page) == PLAYGROUND
 
 
 def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):

@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from benchmarks.browser import boundary_traces, live_frame, title_bar, wait_until
+from benchmarks.browser import boundary_traces, live_frame, run_state, title_bar, wait_until
+from components.live.reading import STATES
 from engine import analyze
 from tests.conftest import ROOT
 
@@ -47,6 +48,13 @@ def test_a_click_on_a_thumbnail_picks_its_dataset(page, app_url):
     wait_until(lambda: picker.get_by_test_id("dataset-spiral").get_attribute("aria-pressed") == "true",
                what="the spiral's thumbnail to be framed")
     page.wait_for_url(re.compile(r"[?&]e="), timeout=30_000)
+    # three classes: the network's end follows (three outputs), so Train stays on and trains
+    picker.get_by_test_id("dataset-blobs").click()
+    wait_until(lambda: [b.input_value() for b in boxes.all()] == ["2-D classes · blobs"],
+               what="the dataset box to read blobs")
+    page.get_by_role("button", name="Train", exact=True).click(timeout=30_000)
+    run_state(page, STATES["finished"]).wait_for(timeout=60_000)
+    assert page.get_by_text("Train is off").count() == 0
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.errors == []
 
