@@ -30,6 +30,7 @@ from torch import nn
 
 from benchmarks.turbo_bounds import bound
 from engine import build_model, load_experiment
+from engine.errors import first_line
 from engine.training import turbo
 from engine.training.recurrence import unroll
 from engine.training.session import Session
@@ -299,7 +300,7 @@ def turbo_speed(trainee: Trainee, rounds: int, steps: int, clock) -> tuple[float
     try:
         fast = TurboTrainee(trainee)
     except Exception as err:
-        return None, f"{type(err).__name__}: {turbo.first_line(err)}"
+        return None, f"{type(err).__name__}: {first_line(err)}"
     return statistics.median(fast.run(steps, clock) for _ in range(rounds)), f"compiled in {fast.compile_seconds:.0f} s"
 
 

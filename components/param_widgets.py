@@ -55,7 +55,7 @@ def widget(name: str, param: Param, value: Any, key: str, label: str | None = No
         return None  # empty: automatic (the parameter's default)
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # kept as typed: validation names the problem
         return text.strip()
 
 

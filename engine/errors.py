@@ -23,6 +23,12 @@ class Problem:
         return f"{where}: {self.message}".replace("\n", "\\n")  # one line per problem, whatever the names
 
 
+def first_line(err: Exception) -> str:
+    """An error's first line, shortened: torch's messages can go on with C++ frames."""
+    text = str(err).strip().splitlines()
+    return text[0][:160] if text else "no message"
+
+
 def node_problem(node_id: str, message: str, field: str | None = None) -> Problem:
     return Problem("node", message, node=node_id, field=field)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import torch
 
-from engine.errors import Problem, node_problem
+from engine.errors import Problem, first_line, node_problem
 from engine.graph import structure_problems, to_graph, topological_order
 from engine.registry import REGISTRY, Call, Shape, ShapeError, fmt, numel
 from engine.settings import env_int
@@ -165,8 +165,8 @@ def _walk(spec: ModelSpec, analysis: Analysis, broken: set[str], limits: Limits)
             return
         try:
             params = count_params(call)
-        except (RuntimeError, ValueError, OverflowError) as err:
-            analysis.problems.append(node_problem(node.id, f"cannot be built: {err}"))
+        except (RuntimeError, ValueError, OverflowError, TypeError) as err:  # TypeError: a size past 64 bits
+            analysis.problems.append(node_problem(node.id, f"cannot be built: {first_line(err)}"))
             continue
         total_params += params
         if total_params > limits.max_params:

@@ -35,6 +35,8 @@ def decode(code: str) -> dict[str, Any]:
         raw = json.loads(text)
     except SpecError:
         raise
+    except RecursionError:  # a few hundred characters inflate to brackets nested 100,000 deep
+        raise SpecError(Problem("file", "the link's experiment is nested too deeply to be an experiment")) from None
     except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError):
         raise SpecError(
             Problem("file", "the link is damaged (its experiment cannot be read); copy the whole link again")

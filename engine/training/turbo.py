@@ -39,6 +39,7 @@ from torch._higher_order_ops.scan import scan
 from torch.func import functional_call, grad_and_value
 from torch.utils._pytree import tree_leaves, tree_map
 
+from engine.errors import first_line
 from engine.modules import Sample
 from engine.training.metrics import metric_tensor
 from engine.training.recurrence import unroll
@@ -595,11 +596,6 @@ def _static(session, params: dict, states: list, buffers: dict) -> None:
     tensors += [v for state in states for v in state.values() if torch.is_tensor(v)]
     for tensor in tensors:
         mark_static_address(tensor)
-
-
-def first_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return text[0][:160] if text else "no message"
 
 
 if __name__ == "__main__":  # Turbo._warm_caches' process: rebuild the session, train one epoch, compile

@@ -3,8 +3,10 @@ text, bounds what they would build, and runs a valid experiment that has no trai
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import zlib
 
 import pytest
 
@@ -106,6 +108,28 @@ def test_a_link_with_a_lone_surrogate_opens_the_default_with_one_message():
     app = open_page(e=encode(raw))
     assert not app.exception
     assert any("lone surrogate" in e.value for e in app.error)
+
+
+def test_a_short_link_nested_100000_deep_opens_the_default_with_one_message():
+    deep = base64.urlsafe_b64encode(zlib.compress(b"[" * 100_000 + b"]" * 100_000, 9)).decode().rstrip("=")
+    assert len(deep) < 1000  # it fits any address bar
+    app = open_page(e=deep)
+    assert not app.exception, app.exception
+    assert [e.value for e in app.error] == ["The link could not be opened (file: the link's experiment is nested too "
+                                            "deeply to be an experiment); showing the default experiment instead."]
+    assert not by_key(app.button, "run_train").disabled
+
+
+def test_a_link_with_a_size_past_64_bits_names_the_node():
+    raw = copy.deepcopy(PLAYGROUND)
+    raw["model"] = {"input": {"shape": [4], "dtype": "long"},
+                    "nodes": [{"id": "emb", "type": "Embedding", "params": {"num_embeddings": 10**19, "embedding_dim": 8}},
+                              {"id": "flat", "type": "Flatten"}, {"id": "out", "type": "Linear", "params": {"out_features": 1}}]}
+    app = open_page(e=encode(raw))
+    assert not app.exception, app.exception
+    assert by_key(app.button, "run_train").disabled
+    warning = " ".join(w.value for w in app.warning)
+    assert "node 'emb'" in warning and "\n" not in warning and "frame" not in warning.lower(), warning
 
 
 def test_a_server_for_a_class_can_turn_tensorboard_logs_off(monkeypatch):
