@@ -47,16 +47,30 @@ def show(raw: dict[str, Any], version: str) -> dict[str, Any] | None:
                             max_upload_size=MAX_FILE_BYTES // 2**20)
     if file is None:
         return None
+    content = file.getvalue()
+    if len(content) > MAX_FILE_BYTES:  # the uploader's limit is the browser's: a script can send more
+        st.error(f"This file cannot be opened; your current work is kept.\n\n- file: {file.name} is "
+                 f"{len(content) / 2**20:.1f} MiB, over the limit of {MAX_FILE_BYTES // 2**20} MiB")
+        return None
     try:
-        loaded = parse_text(file.getvalue().decode("utf-8-sig", errors="replace"), file.name)
+        loaded = parse_text(content.decode("utf-8-sig", errors="replace"), file.name)
     except SpecError as err:
-        st.error("This file cannot be opened; your current work is kept.\n\n" + "\n".join(f"- {p}" for p in err.lines()))
+        st.error("This file cannot be opened; your current work is kept.\n\n" + _listed(err.lines()))
         return None
     _, problems = workspace.check(loaded)
     if not isinstance(loaded, dict) or any(p.section == "file" for p in problems):
-        st.error("This is not a NeuroLoom experiment; your current work is kept.\n\n"
-                 + "\n".join(f"- {p}" for p in problems))
+        st.error("This is not a NeuroLoom experiment; your current work is kept.\n\n" + _listed(problems))
         return None
     if st.button(f"Load {file.name}" + (f" ({len(problems)} problems to fix)" if problems else ""), key=f"share_load_{version}"):
         return loaded
     return None
+
+
+LISTED = 12  # problems listed under a refused file; the rest are counted
+
+
+def _listed(problems: list) -> str:
+    lines = [f"- {p}" for p in problems[:LISTED]]
+    if len(problems) > LISTED:
+        lines.append(f"- and {len(problems) - LISTED:,} more")
+    return "\n".join(lines)

@@ -20,6 +20,10 @@ from engine.training.config import check_training
 FORMAT = "neuroloom/1"
 TOP_KEYS = ("format", "title", "description", "family", "expect", "model", "data", "training")
 MAX_FILE_BYTES = 10 * 2**20
+# The most values (keys, list items) an experiment holds: 500 nodes of a dozen each, and room to
+# spare. More is no experiment anybody wrote, and each unknown key is a problem to word: a 1 MiB
+# link of 100,000 keys took seconds to check and gave a 10 MB message.
+MAX_VALUES = 20_000
 
 
 @dataclass
@@ -101,7 +105,22 @@ def parse_text(text: str, name: str = "the file") -> Any:
         raise SpecError(Problem("file", f"{name} is nested too deeply to be an experiment")) from None
     except ValueError as err:  # e.g. an integer of thousands of digits
         raise SpecError(Problem("file", f"{name} cannot be read as JSON: {err}")) from None
-    return whole_text(raw, name)
+    return bounded(whole_text(raw, name), name)
+
+
+def bounded(raw: Any, name: str) -> Any:
+    """`raw`, unless it holds more than `MAX_VALUES` values: refused once, before anything reads
+    its parts."""
+    pending, seen = [raw], 0
+    while pending:  # a loop, not recursion: the JSON may be nested as deep as its parser allowed
+        value = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        seen += len(children)
+        if seen > MAX_VALUES:
+            raise SpecError(Problem("file", f"{name} holds more than {MAX_VALUES:,} values (keys and list items), "
+                                            "more than any experiment needs"))
+        pending.extend(child for child in children if isinstance(child, (dict, list)))
+    return raw
 
 
 def check_experiment(raw: Any, limits: Limits | None = None) -> tuple[Experiment | None, list[Problem]]:

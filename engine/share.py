@@ -43,6 +43,6 @@ def decode(code: str) -> dict[str, Any]:
         ) from None
     if not isinstance(raw, dict):
         raise SpecError(Problem("file", "the link does not hold an experiment"))
-    from engine.experiment import whole_text  # the experiment module imports much more
+    from engine.experiment import bounded, whole_text  # the experiment module imports much more
 
-    return whole_text(raw, "the link's experiment")
+    return bounded(whole_text(raw, "the link's experiment"), "the link's experiment")

@@ -12,8 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 
+from components.share_panel import LISTED
 from components.workspace import UNDO_LIMIT, key_of
-from engine.experiment import check_experiment
+from engine import SpecError
+from engine.experiment import MAX_FILE_BYTES, MAX_VALUES, check_experiment
 from engine.share import decode, encode
 from tests.components.harness import by_key, failure, page, start, thumbnails
 from tests.conftest import ROOT
@@ -86,6 +88,32 @@ def test_a_bad_upload_is_rejected_with_its_problems_and_the_work_is_kept(name, c
         assert all(str(p) in error.value for p in problems)
     assert not [b for b in app.button if (b.key or "").startswith("share_load")]
     assert app.session_state["workspace_current"] == PLAYGROUND
+
+
+def test_an_upload_past_the_size_limit_is_refused_before_it_is_read():
+    app = start(share_page, {})
+    upload(app, "huge.json", b"{" + b" " * MAX_FILE_BYTES + b"}")  # the browser's limit is not the server's
+    (error,) = app.error
+    assert "huge.json is 10.0 MiB, over the limit of 10 MiB" in error.value and "your current work is kept" in error.value
+    assert app.session_state["workspace_current"] == PLAYGROUND
+
+
+def test_an_upload_of_many_values_is_refused_in_one_line_and_many_problems_are_counted():
+    app = start(share_page, {})
+    upload(app, "keys.json", json.dumps({f"k{i}": 0 for i in range(MAX_VALUES + 1)}).encode())
+    (error,) = app.error
+    assert f"keys.json holds more than {MAX_VALUES:,} values" in error.value and error.value.count("\n- ") == 1
+    upload(app, "unknown.json", json.dumps({"format": "neuroloom/1", **{f"k{i}": 0 for i in range(100)}}).encode())
+    (error,) = app.error
+    assert error.value.count("unknown key") == LISTED and error.value.endswith(f"- and {100 - LISTED + 1} more")
+    assert app.session_state["workspace_current"] == PLAYGROUND
+
+
+def test_a_link_of_many_values_opens_nothing_of_it():
+    with pytest.raises(SpecError) as err:
+        decode(encode({"format": "neuroloom/1", "model": {"nodes": [[0] * 10] * (MAX_VALUES // 10 + 1)}}))
+    assert err.value.lines() == [f"file: the link's experiment holds more than {MAX_VALUES:,} values (keys and list "
+                                 f"items), more than any experiment needs"]
 
 
 def test_a_good_upload_loads_only_when_confirmed():
