@@ -77,7 +77,7 @@ def run_problems(analysis: Analysis, info: DataInfo, data: dict, training: dict,
     outputs = numel(analysis.nodes[analysis.spec.output].output_shape) * FLOAT_BYTES * max(split.train, split.test) * 2
     need = made + weights + activations + outputs
     if need <= limits.max_run_bytes:
-        return _compute_problems(analysis, split, limits)
+        return _compute_problems(analysis, split, rows["grid"], limits)
     over = f"a run would take about {human_bytes(need)}, over the limit of {human_bytes(limits.max_run_bytes)}"
     if weights >= max(activations, made):
         return [Problem("model", f"{over} (parameters with their gradients and optimizer state: "
@@ -106,15 +106,22 @@ def _widest_problem(analysis: Analysis, over: str, largest: str, batch: int, eva
                                  "make this layer or its input smaller")]
 
 
-def _compute_problems(analysis: Analysis, split: Split, limits: Limits) -> list[Problem]:
-    """One epoch's multiply-adds against the limit: a training slot is a share of the machine, and
-    an epoch (or the first evaluation) cannot be interrupted for a turn."""
-    macs = analysis.total_macs * (3 * split.train + split.samples)  # forward and backward; evaluation
+def picture_macs(analysis: Analysis, info: DataInfo, data: dict) -> int:
+    """The multiply-adds of drawing the model's pictures once: both sets, and for points in the
+    plane the decision boundary's grid."""
+    return analysis.total_macs * (split_of(info, data).samples + (GRID_POINTS if info.kind == "planar" else 0))
+
+
+def _compute_problems(analysis: Analysis, split: Split, grid: int, limits: Limits) -> list[Problem]:
+    """One epoch's multiply-adds, with its pictures, against the limit: a training slot is a share
+    of the machine, and an epoch (or the first evaluation) cannot be interrupted for a turn."""
+    macs = analysis.total_macs * (3 * split.train + split.samples + grid)  # forward and backward; evaluation
     if limits.max_epoch_macs is None or macs <= limits.max_epoch_macs:
         return []
+    points = f" and the decision boundary's {grid:,} points" if grid else ""
     return [Problem("model", f"one epoch would take about {macs:.3g} multiply-adds ({analysis.total_macs:,} per sample "
-                             f"for {split.samples:,} samples), over this server's limit of {limits.max_epoch_macs:.3g}; "
-                             "make the model smaller or use fewer samples")]
+                             f"for {split.samples:,} samples{points}), over this server's limit of "
+                             f"{limits.max_epoch_macs:.3g}; make the model smaller or use fewer samples")]
 
 
 def _widest(analysis: Analysis) -> str:

@@ -60,8 +60,10 @@ def structure_problems(spec: ModelSpec, graph: nx.DiGraph, broken: set[str]) -> 
         if layer and not layer.min_inputs <= len(node.inputs) <= (layer.max_inputs or len(node.inputs)):
             if layer.max_inputs is None:
                 need = f"at least {layer.min_inputs} inputs"
-            else:
+            elif layer.max_inputs == layer.min_inputs:
                 need = f"exactly {layer.max_inputs} input" + ("s" if layer.max_inputs > 1 else "")
+            else:
+                need = f"{layer.min_inputs} to {layer.max_inputs} inputs"
             problems.append(
                 node_problem(
                     node.id, f'{node.type} takes {need}, got {len(node.inputs)}; list them in "inputs"', "inputs"

@@ -2,7 +2,15 @@
 
 from engine import modules
 from engine.params import AnyInt
-from engine.registry import Call, LayerType, ShapeError, batch_dim, fmt, register, zero_macs
+from engine.registry import Call, LayerType, ShapeError, batch_dim, fmt, numel, register, zero_macs
+
+MOST_MERGED = 64  # inputs of one merge: a link could otherwise list one node 100,000 times
+
+
+def elementwise_macs(ins, out, p) -> int:
+    """Adding or multiplying n inputs: n - 1 operations per output element (counted, so that a
+    merge of many inputs is weighed against the server's limits like any other work)."""
+    return numel(out) * (len(ins) - 1)
 
 
 def equal_shapes(name):
@@ -37,7 +45,7 @@ def concat_shape(ins, p):
     return tuple(out)
 
 
-def merge(name, explain, ctor, shape, params=None, accepts=("float",)):
+def merge(name, explain, ctor, shape, params=None, accepts=("float",), macs=zero_macs):
     return LayerType(
         name=name,
         group="merge",
@@ -45,9 +53,9 @@ def merge(name, explain, ctor, shape, params=None, accepts=("float",)):
         params=params or {},
         shape=shape,
         module=ctor,
-        macs=zero_macs,
+        macs=macs,
         min_inputs=2,
-        max_inputs=None,
+        max_inputs=MOST_MERGED,
         accepts=accepts,
     )
 
@@ -58,12 +66,14 @@ register(
         "Adds its inputs elementwise; with a skip connection this makes a residual block.",
         lambda ins, p: Call(modules.Add),
         equal_shapes("Add"),
+        macs=elementwise_macs,
     ),
     merge(
         "Multiply",
         "Multiplies its inputs elementwise, e.g. to let one branch gate another.",
         lambda ins, p: Call(modules.Multiply),
         equal_shapes("Multiply"),
+        macs=elementwise_macs,
     ),
     LayerType(
         name="Sample",

@@ -38,6 +38,9 @@ IDLE_WORKER_S = env_int("NEUROLOOM_IDLE_WORKER_S", 600)  # a worker not training
 PAGE_GONE_PAUSE_S = 5.0  # a run whose page has been gone this long pauses (a dropped connection is back sooner)
 PAGE_GONE_PUT_AWAY_S = 30.0  # and its worker is ended (a reload is a new session: this one is orphaned)
 # Each worker holds its run's data and model, waiting or not: their number bounds the server's memory
+# drawing an untrained model's pictures in the server's own process (a page load, before any Train)
+# is skipped above this: the presets' largest takes 1.1e8; a link could ask the epoch limit's 5e11
+UNTRAINED_PICTURE_MACS = env_int("NEUROLOOM_UNTRAINED_PICTURE_MACS", 5 * 10**9)
 MAX_WORKERS = env_int("NEUROLOOM_MAX_WORKERS", 2 * (os.cpu_count() or 1) + 2)
 
 _context = None
@@ -470,10 +473,15 @@ class RemoteTrainer:
         """The pictures of the model as its first Train will start it (the same seed, so the same
         weights), drawn here: a run nobody trains yet costs no process, and still shows what it
         would learn from."""
+        from engine.budget import picture_macs
         from engine.training import insights
         from engine.training.session import Session
         from engine.training.visuals import all_visuals
 
+        experiment = self.experiment
+        cost = picture_macs(experiment.analysis, experiment.data_info, experiment.data)
+        if cost > UNTRAINED_PICTURE_MACS:  # the training process draws them once Train starts it
+            return {"skipped": f"drawing them would take about {cost:.3g} multiply-adds in the page's own process"}
         try:
             session = Session(self.experiment, "cpu", dataset=self.dataset)
             return {**all_visuals(session),

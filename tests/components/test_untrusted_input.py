@@ -11,8 +11,9 @@ import zlib
 import pytest
 
 from engine.share import encode
-from tests.components.harness import by_key, start
-from tests.components.test_app import PLAYGROUND, open_page
+from engine.training.trainer import PAUSED
+from tests.components.harness import by_key, failure, start
+from tests.components.test_app import PLAYGROUND, open_page, open_run_page, tiny, trainer, wait_until
 from tests.components.test_share_presets import share_page, upload
 
 SECRET = "DB_PASSWORD=hunter2-very-secret"
@@ -152,3 +153,14 @@ def test_a_presets_blurb_shows_only_while_the_preset_is_unchanged():
     edited["model"]["nodes"][1]["type"] = "ReLU"  # the blurb speaks of tanh layers
     texts = headlines(open_page(e=encode(edited)))
     assert f"Edited from “{PLAYGROUND['title']}”" in texts and blurb not in texts
+
+
+def test_a_page_whose_untrained_pictures_are_too_dear_to_draw_still_opens_and_trains(monkeypatch):
+    from engine.training import remote
+
+    monkeypatch.setattr(remote, "UNTRAINED_PICTURE_MACS", 0)
+    app = open_run_page(tiny(epochs=2))
+    assert list(trainer(app).last_snapshot().visuals) == ["skipped"]  # the page drew what it could without them
+    app.button(key="run_step").click().run()
+    wait_until(app, lambda s: s.state == PAUSED and s.visuals and "boundary" in s.visuals)  # the process draws them
+    assert not app.exception, failure(app)

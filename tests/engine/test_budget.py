@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import Limits
+from engine import Limits, analyze
 from engine.data import _made, check_data, make_dataset
 from engine.experiment import check_experiment
 from engine.web import WEB_LIMITS
@@ -115,3 +115,35 @@ def test_the_outputs_kept_while_a_whole_set_is_evaluated_count():
            "training": {"loss": "cross_entropy"}}
     (line,) = lines(raw)
     assert line.startswith("data: a run would take about") and "the outputs of all 76,000 samples" in line
+
+
+def test_an_epochs_compute_counts_the_decision_boundarys_grid():
+    """Ten points in the plane through wide convolutions: the epoch's 25 sample passes are cheap,
+    the 10,000 points of its decision boundary (drawn on every page load) are not."""
+    raw = {"format": "neuroloom/1",
+           "model": {"input": {"shape": [2]}, "nodes": [
+               {"id": "wide", "type": "Linear", "params": {"out_features": 1024}},
+               {"id": "image", "type": "Reshape", "params": {"shape": [16, 8, 8]}},
+               {"id": "conv", "type": "Conv2d", "params": {"out_channels": 16, "kernel_size": 63, "padding": "same"}},
+               {"id": "flat", "type": "Flatten"},
+               {"id": "out", "type": "Linear", "params": {"out_features": 1}}]},
+           "data": {"dataset": "circle", "n_samples": 10}, "training": {"loss": "bce"}}
+    (line,) = lines(raw)
+    assert "for 10 samples and the decision boundary's 10,000 points), over this server's limit of 5e+11" in line
+    sequences = {**raw, "data": {"dataset": "sine", "n_samples": 10}, "training": {"loss": "mse"}}
+    sequences["model"] = {**raw["model"], "input": {"shape": [20, 1]},
+                          "nodes": [{"id": "flat_in", "type": "Flatten"}, *raw["model"]["nodes"]]}
+    assert lines(sequences) == []  # no grid: the same model on 10 sequences is cheap
+
+
+def test_a_merge_of_many_inputs_is_bounded_and_counted():
+    def merged(count: int) -> dict:
+        return {"input": {"shape": [100]}, "nodes": [
+            {"id": "h", "type": "Linear", "params": {"out_features": 10}},
+            {"id": "sum", "type": "Add", "inputs": ["h"] * count},
+            {"id": "out", "type": "Linear", "params": {"out_features": 1}}]}
+
+    assert [str(p) for p in analyze(merged(100_000)).problems] == [
+        "node 'sum': Add takes 2 to 64 inputs, got 100000; list them in \"inputs\""]
+    assert analyze(merged(64)).nodes["sum"].macs == 10 * 63  # one add per output element and input past the first
+    assert analyze(merged(2)).total_macs == 100 * 10 + 10 + 10

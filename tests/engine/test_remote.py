@@ -638,3 +638,22 @@ def test_a_recorded_page_run_pauses_with_weights_and_reset_starts_a_new_run(fork
     runs = {r["id"]: r for r in RunStore(tmp_path).list()}
     assert runs[first["id"]]["status"] == "stopped" and runs[first["id"]]["reason"] == "reset"
     wait_for(lambda: all(r["status"] == "stopped" for r in RunStore(tmp_path).list()), what="the page's close")
+
+
+def test_an_untrained_models_pictures_are_drawn_in_the_page_only_when_cheap(fork_server, monkeypatch):
+    """Before any Train the page's own process draws the pictures: bounded, since a link's model
+    may cost up to a whole epoch's limit for its decision boundary."""
+    from engine.budget import picture_macs
+
+    made = [make_experiment(10), make_experiment(10)]
+    cost = picture_macs(made[0].analysis, made[0].data_info, made[0].data)
+    cheap, dear = (RemoteTrainer(experiment, device="cpu") for experiment in made)
+    try:
+        assert cheap.snapshot(visuals=True).visuals["boundary"] is not None and cheap._process is None
+        monkeypatch.setattr(remote, "UNTRAINED_PICTURE_MACS", cost - 1)
+        visuals = dear.snapshot(visuals=True).visuals
+        assert list(visuals) == ["skipped"] and f"{cost:.3g} multiply-adds" in visuals["skipped"]
+        assert dear._process is None
+    finally:
+        cheap.close()
+        dear.close()
