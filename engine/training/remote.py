@@ -26,6 +26,7 @@ from pathlib import Path
 
 from engine.errors import SpecError
 from engine.settings import env_int
+from engine.training import compiled_cache
 from engine.training.limits import RunLimits, cap_address_space, in_words, out_of_memory
 from engine.training.slots import DEFAULT_LIMIT, TrainingSlots
 from engine.training.trainer import ENDED, FAILED, IDLE, RUNNING, STOPPED, WAITING, Snapshot, Trainer
@@ -69,6 +70,7 @@ def context():
     global _context
     with _setup:
         if _context is None:
+            compiled_cache.keep_in_state_folder()  # before any worker starts: they inherit it
             _context = multiprocessing.get_context("forkserver")
             # torch._dynamo is imported lazily by the first optimizer: preloaded, a new worker
             # answers in tens of milliseconds instead of a second.
@@ -299,6 +301,7 @@ class RemoteTrainer:
         """A new worker process at epoch 0 (with self._lock held)."""
         device, slots, log_dir = self._options
         ctx = context()
+        compiled_cache.bound()  # a new worker may compile: the cache it adds to stays bounded
         self._conn, child = ctx.Pipe()
         self._seat = ctx.Value(ctypes.c_int64, 0, lock=False)  # what the worker has of the slots
         self._process = ctx.Process(target=_serve, name="neuroloom-trainer", daemon=True,
