@@ -85,15 +85,23 @@ def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> di
 
 def _checked(data: dict[str, Any], with_preview: bool) -> None:
     """The section's problems, and (`with_preview`) a first look at its data."""
-    config, info, problems = check_data(data, WEB_LIMITS)
+    _, _, problems = check_data(data, WEB_LIMITS)
     for problem in problems:
         st.error(str(problem))
-    if config is not None and with_preview:
-        dataset = make_dataset(config)
-        figure = remembered("data_preview", json.dumps(data, sort_keys=True), lambda: preview(dataset))
-        st.plotly_chart(figure, key="data_preview", config={"displayModeBar": False})
-        st.caption(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
-                   f"{info.task}" + (f" · {info.n_classes} classes" if info.n_classes else ""))
+    if with_preview:
+        show_preview(data)
+
+
+def show_preview(data: Any, key: str = "data_preview") -> None:
+    """A first look at the section's data, with its sample counts; nothing if it cannot be made."""
+    config, info, problems = check_data(data, WEB_LIMITS)
+    if config is None or problems:
+        return
+    dataset = make_dataset(config)
+    figure = remembered("data_preview", json.dumps(data, sort_keys=True), lambda: preview(dataset))
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    st.caption(f"{len(dataset.x_train)} training and {len(dataset.x_test)} test samples · "
+               f"{info.task}" + (f" · {info.n_classes} classes" if info.n_classes else ""))
 
 
 def _upload(key: str, data: dict[str, Any]) -> tuple[dict[str, str] | None, list[str]]:

@@ -13,15 +13,17 @@ from typing import Any
 
 import streamlit as st
 
-from components import fragments, graph_view, owner, page_presence, workspace
+from components import data_panel, fragments, graph_view, owner, page_presence, workspace
 from components.live import feed, reading, view
 from components.live.timing import UNFED_POLL_S
 from engine import Experiment
+from engine.data import check_data
 from engine.runs import home as run_store_home
 from engine.runs import recording_enabled
 from engine.training.limits import RunLimits
 from engine.training.remote import RemoteTrainer, shared_slots, warm_up
 from engine.training.trainer import DIVERGED, FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, WAITING
+from engine.web import WEB_LIMITS
 
 LIVE_FRAGMENT = "live"  # the live view's part of the page: rerun alone when the frame asks
 RUNS = Path(__file__).resolve().parent.parent / "runs"  # TensorBoard logs (git-ignored)
@@ -67,8 +69,10 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
         with live_area:
             st.warning(f"Train is off until the experiment is valid: {problems[0]}"
                        + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
-            if trainer is not None:
+            if trainer is not None and _same_data(trainer, raw):  # the last run, while its model is fixed
                 _live(trainer, present=present, network=network)
+            else:  # new data: its picture, not the last run's points under its name
+                data_panel.show_preview(raw.get("data"), key="run_data_preview")
         return
     if experiment.data is None:
         with live_area:
@@ -85,6 +89,11 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
         _controls(now.state, pending is not None)
     with live_area:
         _live(trainer, now.state, present=present, network=network)
+
+
+def _same_data(trainer: RemoteTrainer, raw: dict[str, Any]) -> bool:
+    config, _, _ = check_data(raw.get("data"), WEB_LIMITS)
+    return config is not None and config == trainer.experiment.data
 
 
 def _settle(holder: dict, experiment: Experiment, raw: dict[str, Any]) -> RemoteTrainer:

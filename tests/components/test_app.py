@@ -18,7 +18,7 @@ from engine import analyze
 from engine.data.planar import FEATURE_LABELS
 from engine.share import decode, encode
 from engine.training.trainer import FINISHED, IDLE, PAUSED, RUNNING, WAITING
-from tests.components.harness import failure, metrics, reading, run_when
+from tests.components.harness import failure, live_frames, metrics, reading, run_when
 from tests.conftest import ROOT
 
 PLAYGROUND = json.loads((ROOT / "presets" / "playground.json").read_text())
@@ -280,6 +280,18 @@ def test_a_dataset_or_features_picked_in_the_data_column_refit_the_networks_ends
     assert current(page)["model"]["input"]["shape"] == [2] and widths(page) == [4, 2, 3]
     page.button(key="app_undo").click().run()
     assert current(page) == PLAYGROUND
+
+
+def test_data_the_model_cannot_take_shows_its_own_picture_not_the_last_runs(page):
+    assert live_frames(page) and not [c for c in page.get("plotly_chart") if c.key == "run_data_preview"]
+    by_key(page.selectbox, "data_", "_dataset").set_value("digits").run()  # images into a 2-input stack
+    assert not page.exception, failure(page)
+    assert page.button(key="run_train_disabled").disabled and "digits" in page.warning[0].value
+    assert not live_frames(page)  # the circle's points would stand under the digits' name
+    (shown,) = [c for c in page.get("plotly_chart") if c.key == "run_data_preview"]
+    assert json.loads(shown.proto.spec)["data"][0]["type"] == "heatmap"  # the digits themselves
+    page.button(key="app_undo").click().run()
+    assert live_frames(page) and not page.warning
 
 
 def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):
