@@ -62,8 +62,9 @@ def curve(history: list[dict]) -> dict[str, Any]:
         "template": TEMPLATE, "height": 170, "margin": fixed_margins(),
         # above the plot, not over it: at y 1.15 it hid an accuracy line at 100 %
         "legend": {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
-        "xaxis": {"title": {"text": "epoch"}, **fixed},
-        "yaxis": {"title": {"text": "loss"}, "rangemode": "tozero", **fixed},
+        # from epoch 0 to the last, whatever the points: one point alone was drawn from -1 to 1
+        "xaxis": {"title": {"text": "epoch"}, "range": [0, max([1, *epochs])], **fixed},
+        "yaxis": {"title": {"text": "loss"}, "rangemode": "tozero", **fixed, **({} if history else {"range": [0, 1]})},
     }
     last = history[-1] if history else {}
     metric = "accuracy" if last.get("test_accuracy") is not None else ("r2" if last.get("test_r2") is not None else None)
@@ -74,9 +75,23 @@ def curve(history: list[dict]) -> dict[str, Any]:
         layout["margin"] = fixed_margins(second_axis=True)
         layout["yaxis2"] = {"overlaying": "y", "side": "right", "showgrid": False, **fixed,
                             "title": {"text": "accuracy" if metric == "accuracy" else "R²"},
-                            **({"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}
-                               if metric == "accuracy" else {})}
+                            **(PERCENT_AXIS if metric == "accuracy" else _r2_axis([h.get("test_r2") for h in history]))}
     return {"data": data, "layout": layout}
+
+
+PERCENT_AXIS = {"range": [0, 1.02], "tickvals": [0, 0.25, 0.5, 0.75, 1], "tickformat": ".0%"}
+
+
+def _r2_axis(values: list) -> dict[str, Any]:
+    """R² is at most 1 and has no floor (an untrained model's is often far below 0): from 1 down
+    to the lowest value or -1, whichever is higher, in quarters or halves. Left to itself the axis took
+    the loss axis's grid, with ticks such as 0.796 and -0.013."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    lowest = min([0.0, *finite])
+    step = 0.25 if lowest >= 0 else 0.5  # five ticks at most on a short chart
+    low = max(-1.0, math.floor(lowest / step) * step)
+    ticks = [1 - step * i for i in range(round((1 - low) / step) + 1)]
+    return {"range": [low - 0.02, 1.02], "tickmode": "array", "tickvals": ticks[::-1], "tickformat": ".2~f"}
 
 
 def key(run: int, snapshot: Snapshot) -> str:

@@ -201,6 +201,20 @@ def test_a_reading_names_its_numbers_and_has_no_nan_for_the_browser():
     assert figure["data"][2]["yaxis"] == "y2" and figure["layout"]["yaxis2"]["tickformat"] == ".0%"
 
 
+def test_the_curves_axes_start_at_epoch_0_and_r2_has_round_ticks_from_1_down():
+    empty = reading.curve([])["layout"]
+    assert empty["xaxis"]["range"] == [0, 1] and empty["yaxis"]["range"] == [0, 1]  # not -1 to 6
+    one = reading.curve([{"epoch": 1, "train_loss": float("nan"), "test_loss": float("nan")}])["layout"]
+    assert one["xaxis"]["range"] == [0, 1]  # a run that diverged at once: not -1 to 1
+    fitting = [{"epoch": e, "train_loss": 1 / e, "test_loss": 1 / e, "test_r2": r2}
+               for e, r2 in enumerate([-0.4, 0.5, 0.9, 0.99], start=1)]
+    axis = reading.curve(fitting)["layout"]["yaxis2"]
+    assert axis["tickvals"] == [-0.5, 0.0, 0.5, 1.0] and axis["range"][0] <= -0.4 and axis["range"][1] >= 1
+    far = reading.curve([{**fitting[0], "test_r2": -40.0}, *fitting[1:]])["layout"]["yaxis2"]
+    assert far["tickvals"] == [-1.0, -0.5, 0.0, 0.5, 1.0]  # an untrained model's R² far below 0 is cut off
+    assert reading.curve(fitting)["layout"]["xaxis"]["range"] == [0, 4]
+
+
 # -- caps: streams per tab and on the server, and places given back ---------------------------
 
 
