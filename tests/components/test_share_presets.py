@@ -145,11 +145,28 @@ def test_an_upload_with_fixable_problems_says_how_many():
 def test_the_gallery_reads_every_preset_and_skips_files_that_are_not_experiments(tmp_path):
     from components import gallery
 
-    assert [stem for stem, _ in gallery.presets()] == sorted(p.stem for p in PRESETS.glob("*.json"))
+    stems = [stem for stem, _ in gallery.presets()]
+    assert sorted(stems) == sorted(p.stem for p in PRESETS.glob("*.json"))
+    assert stems == list(gallery.LESSONS)  # every preset has its place in the learning path
     (tmp_path / "good.json").write_text(json.dumps({"title": "Good one"}))
     (tmp_path / "broken.json").write_text('{"title": "Broken", ')
     (tmp_path / "list.json").write_text("[1, 2]")
     assert gallery.presets(tmp_path) == [("good", {"title": "Good one"})]
+
+
+def test_a_card_that_says_load_the_next_preset_is_followed_by_the_one_it_means():
+    from components import gallery
+
+    in_family: dict[str, list[str]] = {}
+    for stem, raw in gallery.presets():
+        in_family.setdefault(raw["family"], []).append(stem)
+    assert in_family["basics"][:3] == ["perceptron", "perceptron_xor", "mlp_xor"]
+    for stems in in_family.values():
+        for stem, following in zip(stems, [*stems[1:], None], strict=True):
+            raw = json.loads((PRESETS / f"{stem}.json").read_text())
+            if "load the next preset" in raw["description"]:
+                assert following is not None and "hidden layer" in json.loads(
+                    (PRESETS / f"{following}.json").read_text())["title"], stem
 
 
 def test_gallery_search_matches_words_anywhere_in_a_preset():
