@@ -202,7 +202,8 @@ def _controls(state: str, busy: bool) -> None:
         label = {PAUSED: "Resume", FINISHED: "Go on"}.get(state, "Train")
         train.button(label, icon=":material/play_arrow:", key="run_train", type="primary",
                      disabled=state in (STOPPED, DIVERGED, FAILED), on_click=_act, args=("start",), width="stretch",
-                     help="the run reached its epoch budget: train on from here" if state == FINISHED else None)
+                     help="the run reached its epoch budget: Go on trains on from here, Reset starts over"
+                     if state == FINISHED else None)
     step.button("Step", icon=":material/skip_next:", key="run_step", disabled=state not in (IDLE, PAUSED, FINISHED),
                 help="train exactly one epoch", on_click=_act, args=("step",), width="stretch")
     reset.button("Reset", icon=":material/replay:" if not busy else ":material/hourglass_top:", key="run_reset",
@@ -243,7 +244,7 @@ def _live(trainer: RemoteTrainer, state: str | None = None, present: bool = Fals
             st.error(snapshot.message)
         elif snapshot.state == IDLE and snapshot.message:  # a Train that could not start (a full server)
             st.warning(snapshot.message, icon=":material/hourglass_top:")
-        elif snapshot.message:
+        elif snapshot.message and snapshot.state != FINISHED:  # at the budget: the reading and Go on's help say it
             st.caption(snapshot.message)
         holder = _holder()
         # the diagram never changes within a run: drawn once, however often the feed redraws
