@@ -7,12 +7,13 @@ if __name__ == "__main__":  # a run of the page: Streamlit runs this file as __m
     from components import explorer, playground
 
     st.set_page_config(page_title="NeuroLoom", page_icon="🧠", layout="wide")
-    playground_page = st.Page(playground.show, title="Playground", icon="🧪", default=True)
+    playground_page = st.Page(playground.show, title="Playground", icon=":material/science:", default=True)
 
     def concept_explorer() -> None:
         explorer.show(playground_page)  # its preset links open the playground
 
-    pages = [playground_page, st.Page(concept_explorer, title="Concept explorer", icon="🔍", url_path="concepts")]
+    explorer_page = st.Page(concept_explorer, title="Concept explorer", icon=":material/school:", url_path="concepts")
+    pages = [playground_page, explorer_page]
     st.navigation(pages, position="top").run()
 else:  # `streamlit run app.py` imports this file and serves `app`: the page and the live feed's route
     # plotly looks for pandas on first use: imported once here, before tabs opening together

@@ -55,8 +55,9 @@ def activations_view() -> None:
             continue
         notes.append(f"**{name}**: " + (", ".join(f"flat for x in [{a:.1f}, {b:.1f}]" for a, b in spans)
                                          if spans else "never flat in this range"))
-    fig.update_layout(height=230 * rows, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "y": 1.06})
+    # the legend at the figure's top edge, above the first row's titles (over them at y 1.06)
+    fig.update_layout(height=230 * rows + 24, margin={"l": 10, "r": 10, "t": 64, "b": 10},
+                      legend={"orientation": "h", "yref": "container", "y": 1, "yanchor": "top", "x": 0})
     st.plotly_chart(fig, key="explore_act_chart")
     st.caption("Shaded: where the slope is under 5 % of its peak. There the function saturates and "
                "passes almost no gradient back, which is how deep sigmoid stacks stop learning.")

@@ -69,7 +69,7 @@ def compact(model: dict[str, Any], version: str, last: Callable[[], None] | None
         return mlp.write_stack(model, mlp.add_layer(stack))
     for layer, (cell, width) in enumerate(zip(cells[3:-1], stack.widths, strict=False)):
         value = cell.number_input(f"layer {layer + 1}", min_value=1, max_value=mlp.MAX_NEURONS, value=width, step=1,
-                                  key=f"{key}_width_{layer}", help="neurons in this layer")
+                                  key=f"{key}_width_{layer}", help=f"neurons in this layer: 1 to {mlp.MAX_NEURONS}")
         if value != width:
             return mlp.write_stack(model, mlp.resize(stack, layer, value - width))
     return None
