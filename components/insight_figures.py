@@ -97,6 +97,8 @@ def convolution(insight: dict) -> dict[str, go.Figure]:
 
 
 def attention(insight: dict) -> dict[str, go.Figure]:
+    """Each head's weights; the engine sends the first positions and heads of a long sequence or a
+    many-headed layer only (engine.training.insights.ATTENTION_POSITIONS), and the title says so."""
     weights, tokens = insight["weights"], insight["tokens"]
     heads = len(weights)
     fig = make_subplots(rows=1, cols=heads, subplot_titles=[f"head {h + 1}" for h in range(heads)],
@@ -109,7 +111,20 @@ def attention(insight: dict) -> dict[str, go.Figure]:
     fig.update_xaxes(title_text="key (attended to)", type="category")
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_yaxes(title_text="query", col=1)
-    return {"attention": _layout(fig, 330)}
+    drawn = _layout(fig, 330)
+    note = _attention_part(len(tokens), insight.get("steps", len(tokens)), heads, insight.get("heads", heads))
+    return {"attention": _titled(drawn, note) if note else drawn}
+
+
+def _attention_part(shown: int, steps: int, heads_shown: int, heads: int) -> str:
+    """What part of the weights is drawn, when not all of them are ("" when all are)."""
+    parts = []
+    if shown < steps:
+        parts.append(f"the first {shown} of {steps:,} positions (each row's weights spread over all {steps:,}, "
+                     "so a row here sums to at most 1)")
+    if heads_shown < heads:
+        parts.append(f"the first {heads_shown} of {heads} heads")
+    return ("Drawn: " + "; ".join(parts)) if parts else ""
 
 
 def recurrent(insight: dict) -> dict[str, go.Figure]:

@@ -107,7 +107,9 @@ class PositionalEncoding(nn.Module):
             table = torch.zeros(max_len, embed_dim)
             table[:, 0::2] = torch.sin(position * rate)
             table[:, 1::2] = torch.cos(position * rate)[:, : embed_dim // 2]
-            # A fixed table is rebuilt from its formula, so it stays out of the state dict.
+            # A fixed table is rebuilt from its formula, so it stays out of the state dict. Being a
+            # buffer, no parameter count sees its max_len x embed_dim floats: the engine asks for
+            # only as many rows as the model's sequence has (engine/layers/attention.py).
             self.register_buffer("table", table, persistent=False)
 
     def forward(self, x):

@@ -6,6 +6,10 @@ from engine import modules
 from engine.params import Bool, Choice, Float, Int
 from engine.registry import Call, LayerType, ShapeError, fmt, register, zero_macs
 
+# max_len's upper end: far longer than any dataset's sequences (512 steps at most), so only a
+# hostile link reaches it, and it gets the node's problem instead of a table nobody can allocate.
+MAX_POSITIONS = 100_000
+
 
 def divisors(n: int) -> str:
     found = [d for d in range(1, min(n, 16) + 1) if n % d == 0]
@@ -67,6 +71,17 @@ def positional_shape(ins, p):
     return shape
 
 
+def positional_module(ins, p):
+    steps, width = ins[0]
+    # The fixed table is a buffer, which no parameter count sees; forward reads only its first
+    # `steps` rows, so it is built that long: no larger than this node's output for one sample,
+    # which the activation limit bounds (4 GiB for a batch of 32: 128 MiB). Built max_len rows long
+    # it was bounded by nothing (the default 512 rows of a 500,000-wide sequence: 1 GB). A learned
+    # table is parameters, counted as such.
+    rows = p["max_len"] if p["kind"] == "learned" else steps
+    return Call(modules.PositionalEncoding, {"embed_dim": width, "max_len": rows, "kind": p["kind"]})
+
+
 register(
     LayerType(
         name="MultiheadSelfAttention",
@@ -103,10 +118,10 @@ register(
             "kind": Choice(
                 default="sinusoidal", choices=("sinusoidal", "learned"), help="fixed sinusoids or a learned table"
             ),
-            "max_len": Int(default=512, help="longest sequence it can encode"),
+            "max_len": Int(default=512, high=MAX_POSITIONS, help="longest sequence it can encode"),
         },
         shape=positional_shape,
-        module=lambda ins, p: Call(modules.PositionalEncoding, {"embed_dim": ins[0][1], **p}),
+        module=positional_module,
         macs=zero_macs,
     ),
 )

@@ -6,8 +6,11 @@ points decoded from it. Each returns a small dict of arrays, drawn by the page."
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from engine.compile import node_values, tail_from
 from engine.data.planar import features
@@ -37,6 +40,11 @@ LATENT_GRID = 8  # decoded points per side of the latent grid
 GENERATED_POINTS = 400  # real and generated points drawn (2-D data)
 GENERATED_IMAGES = 16
 SURFACE_SIZE = 40  # the discriminator's surface: points per side
+# Attention weights are drawn for the first positions only (as queries and as keys) and the first
+# heads: the whole matrix grows with steps² x heads, which a link sets (15,000 steps took 1.8 GB,
+# 3,000 a 50 MB figure re-sent every second), and past these no heatmap cell can be read anyway.
+ATTENTION_POSITIONS = 64
+ATTENTION_HEADS = 8
 
 
 def available(experiment) -> dict[str, list[str]]:
@@ -147,11 +155,13 @@ def _convolution(session: Session, node: str, sample: int) -> dict:
                         for p, i in zip(pools, pool_inputs, strict=True)]}
 
 
-def _tokens(session: Session, sample: int) -> list[str]:
+def _tokens(session: Session, sample: int, steps: int, shown: int) -> list[str]:
+    """Labels of the first `shown` of `steps` positions: the token ids where the model reads one id
+    per position, else t0, t1, ..."""
     x = session.x_test[sample]
-    if x.dtype == torch.long:
-        return [str(int(t)) for t in x.reshape(-1)]
-    return [f"t{i}" for i in range(x.shape[0])]
+    if x.dtype == torch.long and x.numel() == steps:
+        return [str(int(t)) for t in x.reshape(-1)[:shown]]
+    return [f"t{i}" for i in range(shown)]
 
 
 def _attention(session: Session, node: str, sample: int) -> dict:
@@ -162,8 +172,34 @@ def _attention(session: Session, node: str, sample: int) -> dict:
         h = module.norm1(h) if module.norm_first else h
     else:
         attention = module.attn
-    _, weights = attention(h, h, h, need_weights=True, average_attn_weights=False)
-    return {"weights": weights[0].float().cpu().numpy(), "tokens": _tokens(session, sample)}
+    steps = h.shape[1]
+    shown = min(steps, ATTENTION_POSITIONS)
+    return {"weights": _attention_weights(attention, h[0], shown).float().cpu().numpy(),
+            "tokens": _tokens(session, sample, steps, shown), "steps": steps, "heads": attention.num_heads}
+
+
+def _attention_weights(attention: torch.nn.MultiheadAttention, h: torch.Tensor, shown: int) -> torch.Tensor:
+    """The weights the first `shown` positions give the first `shown` positions in each of the first
+    ATTENTION_HEADS heads, as `attention(h, h, h, need_weights=True)` computes them. A row's softmax
+    is over every key, so in a longer sequence it sums to the share the positions shown take.
+    One head's scores at a time: `shown` x steps numbers, never steps x steps. (The registry builds
+    the attention with its projections packed in one matrix and no extra key bias.)"""
+    size = attention.head_dim
+    heads = min(attention.num_heads, ATTENTION_HEADS)
+    used = heads * size  # the drawn heads' columns of the projections
+    query_weight, key_weight, _ = attention.in_proj_weight.chunk(3)
+    query_bias = key_bias = None
+    if attention.in_proj_bias is not None:
+        query_bias, key_bias, _ = (b[:used] for b in attention.in_proj_bias.chunk(3))
+    queries = F.linear(h[:shown], query_weight[:used], query_bias)
+    queries = queries * math.sqrt(1.0 / size)  # scaled as torch scales them
+    keys = F.linear(h, key_weight[:used], key_bias)
+    rows = []
+    for head in range(heads):
+        part = slice(head * size, (head + 1) * size)
+        scores = queries[:, part] @ keys[:, part].T
+        rows.append(scores.softmax(dim=-1)[:, :shown])
+    return torch.stack(rows)
 
 
 def _recurrent(session: Session, node: str, sample: int) -> dict:

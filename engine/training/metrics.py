@@ -6,6 +6,11 @@ import torch
 
 from engine.training.objective import Objective
 
+# The most classes a confusion matrix is made for: past this its cells are too small to read, and
+# its classes² counts grow with the number of classes a table's target has (a 10,000-class table
+# made a 10,000 x 10,000 matrix, 1.6 GB, every time the pictures were drawn).
+MAX_CONFUSION_CLASSES = 50
+
 
 def metric_tensor(out: torch.Tensor, target: torch.Tensor, objective: Objective) -> torch.Tensor:
     """A set's metrics as one tensor, so that a run reads them from the device once, not once per
@@ -37,7 +42,9 @@ def _labels(target: torch.Tensor, objective: Objective) -> torch.Tensor:
     return target.argmax(-1)
 
 
-def confusion(predicted: torch.Tensor, truth: torch.Tensor, classes: int) -> list[list[int]]:
-    """Counts[true][predicted] over every sample (and position)."""
+def confusion(predicted: torch.Tensor, truth: torch.Tensor, classes: int) -> list[list[int]] | None:
+    """Counts[true][predicted] over every sample (and position); None past MAX_CONFUSION_CLASSES."""
+    if classes > MAX_CONFUSION_CLASSES:
+        return None
     pairs = truth.reshape(-1).long() * classes + predicted.reshape(-1).long()
     return torch.bincount(pairs, minlength=classes * classes).reshape(classes, classes).tolist()
