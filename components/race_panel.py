@@ -109,7 +109,8 @@ def _start(holder: dict, raw: dict, varied: str, values: list, epochs: int) -> N
     record = {"owner": owner.current(), "home": str(run_store_home()), "tags": ["race"]} if recording_enabled() else None
     page_open = page_presence.watcher()
     entrants = [(label, RemoteTrainer(experiment, slots=shared_slots(), limits=WEB_RUNS,
-                                      record=record and {**record, "name": label}, page_open=page_open))
+                                      record=record and {**record, "name": label}, page_open=page_open,
+                                      visitor=owner.current()))
                 for label, experiment in experiments]
     holder["race"] = Race(varied, entrants)
     # each start waits for its process to build the run: side by side, not one after another

@@ -135,7 +135,7 @@ def _new_trainer(experiment: Experiment) -> RemoteTrainer:
     # into the run store, as this browser's
     record = {"owner": owner.current(), "home": str(run_store_home())} if recording_enabled() else None
     return RemoteTrainer(experiment, slots=shared_slots(), log_dir=log, limits=WEB_RUNS, record=record,
-                         page_open=page_presence.watcher())
+                         page_open=page_presence.watcher(), visitor=owner.current())
 
 
 def follow_rate(raw: dict[str, Any]) -> None:

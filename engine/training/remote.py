@@ -236,10 +236,12 @@ class RemoteTrainer:
     def __init__(self, experiment, device: str | None = None, slots: TrainingSlots | None = None,
                  log_dir: str | Path | None = None, limits: RunLimits | None = None, idle_s: float | None = None,
                  max_workers: int | None = None, record: dict | None = None,
-                 page_open: Callable[[], bool] | None = None):
+                 page_open: Callable[[], bool] | None = None, visitor: str | None = None):
         """`page_open`: whether the page that shows this run is still open (asked by the reaper;
-        None: always)."""
+        None: always). `visitor`: whose run it is (a browser's id), so that a full server shares its
+        worker places between visitors (see `_Reaper.make_room`)."""
         self.experiment = experiment
+        self.visitor = visitor
         self._page_open = page_open
         self._seen_at = time.monotonic()
         self._record = record  # {"owner": ..., "home": ...}: the worker records its runs in that run store
@@ -286,6 +288,8 @@ class RemoteTrainer:
                 return
             if _reaper.live() >= self.max_workers:
                 _reaper.reclaim()  # the workers of closed pages give up their places first
+            if _reaper.live() >= self.max_workers:
+                _reaper.make_room(self.visitor)  # then a place of whoever holds the most
             if _reaper.live() >= self.max_workers:
                 self._remember(replace(self._last, message=(
                     f"the server is busy: {self.max_workers} trainings are open (NEUROLOOM_MAX_WORKERS); "
@@ -632,6 +636,29 @@ class _Reaper:
                                       "Reset starts again.")
             except Exception:  # as in the rounds: one broken trainer must not stop the others
                 continue
+
+    def make_room(self, visitor: str | None) -> bool:
+        """Free one worker place for `visitor` if another visitor holds at least two more places
+        than `visitor` does (a race, runs kept for Undo): that visitor's least busy run gives its
+        place up, one not training before one that is, the longest unused first. True if it did."""
+        if visitor is None:
+            return False
+        with self._lock:
+            watched = list(self._watched)
+        held: dict[str, list[RemoteTrainer]] = {}
+        for trainer in watched:
+            if trainer.visitor is not None and trainer._worker_alive():
+                held.setdefault(trainer.visitor, []).append(trainer)
+        richest = max(held, key=lambda v: len(held[v]), default=None)
+        if richest is None or len(held[richest]) < len(held.get(visitor, [])) + 2:
+            return False
+        least_busy = min(held[richest], key=lambda t: (t.last_snapshot().state in (RUNNING, WAITING), t._active_at))
+        try:
+            least_busy._put_away("put away: the server is full, and another visitor needed a place "
+                                 "more than this browser's other runs. Reset starts again.")
+        except Exception:  # as in the rounds: one broken trainer must not stop the others
+            return False
+        return True
 
     def _interval(self) -> float:
         with self._lock:

@@ -85,10 +85,10 @@ def remote_trainer(fork_server):
     made: list[RemoteTrainer] = []
 
     def build(epochs=1000, data=None, nodes=NODES, slots=None, log_dir=None, limits=None, idle_s=None,
-              max_workers=None, page_open=None, **training) -> RemoteTrainer:
+              max_workers=None, page_open=None, visitor=None, **training) -> RemoteTrainer:
         made.append(RemoteTrainer(make_experiment(epochs, data, nodes, **training), device="cpu", slots=slots,
                                   log_dir=log_dir, limits=limits, idle_s=idle_s, max_workers=max_workers,
-                                  page_open=page_open))
+                                  page_open=page_open, visitor=visitor))
         return made[-1]
 
     yield build
@@ -539,6 +539,29 @@ def test_a_train_on_a_full_server_takes_the_place_of_a_closed_pages_worker(remot
     wanted.start()
     wait_for(lambda: wanted.snapshot().epoch >= 1, what="training in the freed place")
     assert left.last_snapshot().state == STOPPED and "another page needed its place" in left.last_snapshot().message
+
+
+def test_a_full_server_shares_its_places_between_visitors(remote_trainer):
+    """One browser's race and runs kept for Undo may fill the server; a newcomer then takes a place
+    from whoever holds two or more than they do, the least busy run first."""
+    kept, raced = (remote_trainer(epochs=100_000, max_workers=3, visitor="a") for _ in range(2))
+    training = remote_trainer(epochs=100_000, max_workers=3, visitor="a")
+    for run in (kept, raced, training):
+        run.step() if run is not training else run.start()
+    wait_for(lambda: training.snapshot().epoch >= 1 and kept.snapshot().state == PAUSED, what="a's three runs")
+    newcomer = remote_trainer(epochs=100_000, max_workers=3, visitor="b")
+    newcomer.start()
+    wait_for(lambda: newcomer.snapshot().epoch >= 1, what="b training in a place a gave up")
+    assert kept.last_snapshot().state == STOPPED and "another visitor needed a place" in kept.last_snapshot().message
+    assert raced._worker_alive() and training.snapshot().state == RUNNING
+    third = remote_trainer(epochs=100_000, max_workers=3, visitor="c")
+    third.start()  # a holds 2, c none: a gives up one more, the paused one before the training one
+    wait_for(lambda: third.snapshot().epoch >= 1, what="c training")
+    assert raced.last_snapshot().state == STOPPED and training.snapshot().state == RUNNING
+    fourth = remote_trainer(epochs=100_000, max_workers=3, visitor="d")
+    fourth.start()  # one place each: nobody holds two more than d, so the server is busy
+    assert fourth._process is None and "the server is busy" in fourth.snapshot().message
+    assert [run.snapshot().state for run in (training, newcomer, third)] == [RUNNING] * 3
 
 
 # -- limits and the memory cap --------------------------------------------------------------------
