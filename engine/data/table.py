@@ -6,7 +6,6 @@ half-loaded. Features are standardized with the training rows' mean and spread.
 
 from __future__ import annotations
 
-import csv
 import io
 import warnings
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ import numpy as np
 from engine.data.base import Config, DataInfo, Dataset, DatasetType, register, split, to_tensor
 from engine.data.cache import SizedCache
 from engine.data.csv_plain import read_csv_plain
+from engine.data.csv_records import count_past, read_record, skip_blank_lines, unquoted
 from engine.data.uploads import KEEP_HOURS, STORE, digest
 from engine.params import Choice, Text
 from engine.settings import env_int
@@ -25,6 +25,7 @@ MAX_BYTES = env_int("NEUROLOOM_CSV_MAX_BYTES", 50 * 2**20)
 MAX_ROWS = env_int("NEUROLOOM_CSV_MAX_ROWS", 100_000)
 MAX_COLUMNS = env_int("NEUROLOOM_CSV_MAX_COLUMNS", 200)
 MAX_CLASSES_AUTO = 20  # an integer target with at most this many values is taken as classes
+MAX_NAME_CHARS = 500  # a longer column name is a mistake (a row of data where the header belongs)
 
 
 class DataProblem(ValueError):
@@ -120,21 +121,26 @@ def check_upload(content: bytes) -> list[str]:
 def columns_of(content: bytes) -> list[str]:
     """The header's names of a table's content ([] when it has none that can be read)."""
     try:
-        return _header(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, StopIteration, csv.Error):
+        names = _header("the file", content.decode("utf-8-sig"))[0]
+    except (UnicodeDecodeError, DataProblem):
         return []
+    return [] if names == [""] else names  # [""]: nothing but blank lines
 
 
 def _frame(name: str, content: bytes):
     """The table as text cells under its header's names, every malformed table refused."""
-    import pandas as pd  # slow to import: only when a CSV is read
-
     try:
         text = content.decode("utf-8-sig")  # a byte-order mark is not part of the first name
     except UnicodeDecodeError:
         raise DataProblem(f"{name} is not a text CSV file (it is not UTF-8)") from None
     if "\0" in text:
         raise DataProblem(f"{name} is not a text CSV file (it holds NUL bytes)")
+    # pandas builds a column for each name of the header and each value of the first row before
+    # any limit can be checked (a million names: 2 GB), and renames repeated names in quadratic time
+    header, header_end = _header(name, text)
+    _first_row_fits(name, text, header_end, len(header))
+    import pandas as pd  # slow to import: only when a CSV is read, not for one refused by now
+
     try:
         with warnings.catch_warnings():
             # A row longer than the header is an error here, not a silently dropped value.
@@ -153,16 +159,13 @@ def _frame(name: str, content: bytes):
         raise DataProblem(f"{name} has a row with more values than its header has columns") from None
     except (pd.errors.ParserError, ValueError) as err:
         raise DataProblem(f"{name} is not a valid CSV file: {str(err).strip().splitlines()[-1]}") from None
-    header = _header(text)
-    if len(set(header)) != len(header):
-        raise DataProblem(f"{name} repeats a column name in its header; column names must be unique")
+    if len(frame.columns) != len(header):  # `_header` splits it as pandas does: only a safeguard
+        raise DataProblem(f"{name} is not a valid CSV file: its header cannot be read (check its quotes and line ends)")
     frame.columns = header
     if len(frame) == 0:
         raise DataProblem(f"{name} has a header but no data rows")
     if len(frame) > MAX_ROWS:
         raise DataProblem(f"{name} has more than {MAX_ROWS:,} rows, over the limit; use a sample of it")
-    if len(frame.columns) > MAX_COLUMNS:
-        raise DataProblem(f"{name} has {len(frame.columns)} columns, over the limit of {MAX_COLUMNS}")
     return frame
 
 
@@ -218,9 +221,58 @@ def _table(name: str, frame, target: str, task: str) -> Table:
     return Table(features, ids, tuple(feature_columns), task, tuple(names))
 
 
-def _header(text: str) -> list[str]:
-    """The header's names as written (pandas would rename a repeated one to 'x.1')."""
-    return [name.strip() for name in next(csv.reader(io.StringIO(text, newline="")))]
+def _header(name: str, text: str) -> tuple[list[str], int]:
+    """The header's names as written (pandas would rename a repeated one to 'x.1'), and where
+    the rows after it begin; a header pandas should not be given is refused."""
+    header = read_record(text, skip_blank_lines(text, 0), MAX_COLUMNS)
+    if not header.whole:
+        raise DataProblem(
+            f"{name} has {count_past(text, header.end, len(header.spans))} columns, over the limit of {MAX_COLUMNS:,}"
+        )
+    if header.unclosed:
+        raise DataProblem(
+            f"{name} is not a valid CSV file: the quote that opens column {len(header.spans)} of its header "
+            "is never closed"
+        )
+    names = []
+    for column, (start, stop) in enumerate(header.spans, 1):
+        if stop - start > 2 * MAX_NAME_CHARS + 2:  # too long even if it were all quotes written twice
+            raise DataProblem(_long_name(name, column, f"more than {MAX_NAME_CHARS:,}"))
+        names.append(unquoted(text[start:stop]).strip())
+        if len(names[-1]) > MAX_NAME_CHARS:
+            raise DataProblem(_long_name(name, column, f"{len(names[-1]):,}"))
+    first_column: dict[str, int] = {}
+    for column, column_name in enumerate(names, 1):
+        if column_name in first_column:
+            shown = f"'{column_name}'" if column_name else "an empty name"
+            raise DataProblem(
+                f"{name} repeats a column name in its header ({shown}, columns "
+                f"{first_column[column_name]} and {column}); column names must be unique"
+            )
+        first_column[column_name] = column
+    return names, header.end
+
+
+def _long_name(name: str, column: int, length: str) -> str:
+    return (
+        f"{name}'s header has a column name of {length} characters (column {column}), "
+        f"over the limit of {MAX_NAME_CHARS:,}"
+    )
+
+
+def _first_row_fits(name: str, text: str, start: int, width: int) -> None:
+    """pandas makes a column of every value of the first row (a million: minutes and gigabytes),
+    and only later says the row is wider than the header; its other rows it holds to that width."""
+    row = read_record(text, skip_blank_lines(text, start), width)
+    if not row.whole:
+        raise DataProblem(
+            f"{name} has a row with more values than its header has columns "
+            f"(row 1 has {count_past(text, row.end, len(row.spans))}, the header {width:,})"
+        )
+    if row.unclosed:
+        raise DataProblem(
+            f"{name} is not a valid CSV file: the quote that opens value {len(row.spans)} of row 1 is never closed"
+        )
 
 
 def _numeric(column, name: str) -> np.ndarray:
