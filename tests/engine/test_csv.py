@@ -127,17 +127,21 @@ def test_a_header_of_many_repeated_names_is_refused_by_its_count():
     assert "repeats a column name in its header ('x1', columns 1 and 3)" in line
 
 
+def with_peak(call, *args):
+    """What `call(*args)` returns, and the most memory Python held for it at once (bytes)."""
+    tracemalloc.start()
+    try:
+        return call(*args), tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_an_upload_of_many_columns_is_refused_before_a_frame_is_built():
     import pandas  # noqa: F401  imported first: its import is not the check's memory
 
     columns = 100_000
     content = (",".join(f"column{i}" for i in range(columns)) + "\n" + ",".join(["1"] * columns) + "\n").encode()
-    tracemalloc.start()
-    try:
-        problems = csv_table.check_upload(content)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    problems, peak = with_peak(csv_table.check_upload, content)
     assert problems == ["the file has 100,000 columns, over the limit of 200"]
     # the text read once; a frame of 100,000 columns took 76 times the file (1,000,000: 2.3 GB)
     assert peak < 4 * len(content), peak
@@ -146,12 +150,7 @@ def test_an_upload_of_many_columns_is_refused_before_a_frame_is_built():
 def test_reading_the_header_keeps_nothing_per_character():
     # a plain regular-expression repeat keeps about 100 bytes a step to go back to (4 MB: 400 MB)
     content = ("\n" * 2_000_000 + '"' + '""' * 1_000_000 + '",target\n' + ROWS).encode()
-    tracemalloc.start()
-    try:
-        columns = csv_table.columns_of(content)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    columns, peak = with_peak(csv_table.columns_of, content)
     assert columns == []  # a name of 1,000,000 quotes is too long
     assert peak < 4 * len(content), peak
 
