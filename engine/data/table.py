@@ -25,6 +25,9 @@ MAX_BYTES = env_int("NEUROLOOM_CSV_MAX_BYTES", 50 * 2**20)
 MAX_ROWS = env_int("NEUROLOOM_CSV_MAX_ROWS", 100_000)
 MAX_COLUMNS = env_int("NEUROLOOM_CSV_MAX_COLUMNS", 200)
 MAX_CLASSES_AUTO = 20  # an integer target with at most this many values is taken as classes
+# more classes than this is an id column or values to predict; a model's output, its confusion
+# matrix and its pictures all grow with them
+MAX_CLASSES = env_int("NEUROLOOM_CSV_MAX_CLASSES", 1000)
 MAX_NAME_CHARS = 500  # a longer column name is a mistake (a row of data where the header belongs)
 
 
@@ -213,6 +216,11 @@ def _table(name: str, frame, target: str, task: str) -> Table:
         values = _numeric(frame[target], target)
         return Table(features, values.astype(np.float32), tuple(feature_columns), task, ())
     names = sorted(labels.unique(), key=_label_order)
+    if len(names) > MAX_CLASSES:
+        raise DataProblem(
+            f"the target column '{target}' has {len(names):,} classes, over the limit of {MAX_CLASSES:,}; if it holds "
+            "numbers to predict, set task to regression"
+        )
     if len(names) < 2:
         raise DataProblem(
             f"the target column '{target}' has only one class ({names[0]!r}); a classifier needs at least two"

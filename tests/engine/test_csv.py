@@ -102,8 +102,8 @@ ROWS = "".join(f"{i},{i % 2}\n" for i in range(20))
 ROWS_OF_3 = "".join(f"{i},{i * 3 % 7},{i % 2}\n" for i in range(20))
 
 
-def problems_of_text(text: str, target: str = "target") -> list[str]:
-    _, _, problems = check_data({"dataset": "csv", "text": text, "target": target})
+def problems_of_text(text: str, target: str = "target", **fields) -> list[str]:
+    _, _, problems = check_data({"dataset": "csv", "text": text, "target": target, **fields})
     return [str(p) for p in problems]
 
 
@@ -238,3 +238,12 @@ def test_the_first_records_are_split_as_pandas_splits_them():
             assert read == names, repr(text)
         else:  # only a repeated name: pandas renames it
             assert "repeats a column name" in refused, (repr(text), refused)
+
+
+def test_a_target_of_more_classes_than_the_limit_is_refused():
+    rows = "".join(f"{i % 7},{i % 5},id{i}\n" for i in range(csv_table.MAX_CLASSES + 1))
+    (problem,) = problems_of_text("x1,x2,label\n" + rows, target="label")
+    assert problem == (f"data: the target column 'label' has {csv_table.MAX_CLASSES + 1:,} classes, over the limit of "
+                       f"{csv_table.MAX_CLASSES:,}; if it holds numbers to predict, set task to regression")
+    assert problems_of_text("x1,x2,label\n" + "".join(f"{i % 7},{i % 5},{i}\n" for i in range(1001)),
+                            target="label", task="regression") == []
