@@ -55,6 +55,10 @@ def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> di
             edited = {**{k: v for k, v in data.items() if k not in SOURCES}, **source}
             if data.get("target") not in columns:
                 edited["target"] = columns[-1]  # most tables end with what they describe
+            return edited
+        if awaiting_upload(data):  # its fields mean nothing yet, and its problems are only "no table"
+            st.info(UPLOAD_FIRST)
+            return None
     for field, param in schema.items():
         if field in ("seed", *SOURCES) or (field == "n_samples" and (name == "csv" or compact)):
             continue
@@ -81,6 +85,15 @@ def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> di
         return edited
     _checked(data, with_preview=not compact)
     return None
+
+
+UPLOAD_FIRST = ("Upload a CSV file to train on: a header row, then one row per sample, numeric feature columns "
+                "and a target column.")
+
+
+def awaiting_upload(data: Any) -> bool:
+    """Whether `data` is your own table before any was given."""
+    return isinstance(data, dict) and data.get("dataset") == "csv" and not any(data.get(s) for s in SOURCES)
 
 
 def _checked(data: dict[str, Any], with_preview: bool) -> None:

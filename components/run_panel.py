@@ -67,8 +67,11 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
         with controls:
             st.button("Train", icon=":material/play_arrow:", disabled=True, key="run_train_disabled", type="primary")
         with live_area:
-            st.warning(f"Train is off until the experiment is valid: {problems[0]}"
-                       + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
+            if data_panel.awaiting_upload(raw.get("data")):
+                st.info(data_panel.UPLOAD_FIRST, icon=":material/upload_file:")
+            else:
+                st.warning(f"Train is off until the experiment is valid: {problems[0]}"
+                           + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
             if trainer is not None and _same_data(trainer, raw):  # the last run, while its model is fixed
                 _live(trainer, present=present, network=network)
             else:  # new data: its picture, not the last run's points under its name

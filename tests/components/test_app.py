@@ -12,6 +12,7 @@ import pytest
 from streamlit.runtime.caching.cache_resource_api import clear_session_cache
 from streamlit.testing.v1 import AppTest
 
+from components.data_panel import UPLOAD_FIRST
 from components.live.reading import STATES
 from components.playground import HEADLINE_CHARS
 from engine import analyze
@@ -292,6 +293,13 @@ def test_data_the_model_cannot_take_shows_its_own_picture_not_the_last_runs(page
     assert json.loads(shown.proto.spec)["data"][0]["type"] == "heatmap"  # the digits themselves
     page.button(key="app_undo").click().run()
     assert live_frames(page) and not page.warning
+
+
+def test_your_own_csv_before_its_file_asks_for_the_file_not_for_a_target(page):
+    by_key(page.selectbox, "data_", "_dataset").set_value("csv").run()
+    assert not page.exception, failure(page)
+    assert page.button(key="run_train_disabled").disabled and not page.warning and not page.error
+    assert [i.value for i in page.info] == [UPLOAD_FIRST, UPLOAD_FIRST]  # the data column and the live area
 
 
 def test_an_invalid_edit_turns_train_off_says_why_and_keeps_the_model(page):

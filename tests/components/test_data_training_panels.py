@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from components import data_panel
 from components.dataset_picker import THUMBNAILS
 from engine.data import check_data, make_dataset
 from engine.data.planar import FEATURE_LABELS
@@ -257,17 +258,19 @@ def test_a_good_csv_upload_is_previewed():
     assert len(figures(app)["data_preview"]["data"][0]["x"]) == len(dataset.x_train)
 
 
-def test_picking_your_own_csv_leaves_the_target_empty():
-    """BUG: the required 'target' field has no default, and the panel shows the schema's REQUIRED
-    sentinel instead: the text box reads '<object object at 0x...>' and that text is written into
-    the data section as the target."""
+def test_picking_your_own_csv_asks_for_a_file_first():
+    """Before a table is given its fields mean nothing: the panel asks for the file (it used to
+    show an empty target box and 'target must be a non-empty text')."""
     app = start(data_page, PLAYGROUND["data"])
     app.selectbox[0].set_value("csv").run()
     assert not app.exception, failure(app)
     assert returned(app)[0]["dataset"] == "csv"
-    target = by_key(app.text_input, "data_", "_target")
-    assert target.value == ""
-    assert all("object at" not in str(d.get("target", "")) for d in returned(app)), returned(app)
+    assert [i.value for i in app.info] == [data_panel.UPLOAD_FIRST] and not app.error
+    assert not [w for w in app.text_input if "_target" in (w.key or "")] and len(app.file_uploader) == 1
+    rows = "\n".join(f"{i},{i % 3},{'ab'[i % 2]}" for i in range(20))
+    app.file_uploader[0].set_value(("mine.csv", f"f1,f2,kind\n{rows}\n".encode(), "text/csv")).run()
+    assert returned(app)[-1]["target"] == "kind" and not app.info  # the last column, and the fields are back
+    assert by_key(app.selectbox, "data_", "_target").value == "kind"
 
 
 def test_an_out_of_range_sample_count_from_a_file_is_shown_not_a_crash():
