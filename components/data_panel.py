@@ -59,6 +59,9 @@ def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> di
         if awaiting_upload(data):  # its fields mean nothing yet, and its problems are only "no table"
             st.info(UPLOAD_FIRST)
             return None
+        if columns:  # the uploader starts empty on each new version of the data: say what is loaded
+            shown = ", ".join(columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
+            st.caption(f"In use: a table of {len(columns)} columns ({shown}); a new file replaces it.")
     for field, param in schema.items():
         if field in ("seed", *SOURCES) or (field == "n_samples" and (name == "csv" or compact)):
             continue

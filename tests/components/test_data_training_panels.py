@@ -270,6 +270,7 @@ def test_picking_your_own_csv_asks_for_a_file_first():
     rows = "\n".join(f"{i},{i % 3},{'ab'[i % 2]}" for i in range(20))
     app.file_uploader[0].set_value(("mine.csv", f"f1,f2,kind\n{rows}\n".encode(), "text/csv")).run()
     assert returned(app)[-1]["target"] == "kind" and not app.info  # the last column, and the fields are back
+    assert any(c.value.startswith("In use: a table of 3 columns (f1, f2, kind)") for c in app.caption)
     assert by_key(app.selectbox, "data_", "_target").value == "kind"
 
 
