@@ -34,6 +34,11 @@ BINS = 30
 MAX_LAYERS = 24  # histograms drawn at most
 MAX_MAPS = 16  # filters and feature maps shown per layer
 MAX_POOLED = 4  # channels shown of a pooling's input and output
+# pictures are sent every second while training: a map wider or taller than this is sampled at
+# every k-th pixel, and a recurrent layer shows its first units (a link sets both sizes: 16 maps
+# of 1,400 x 1,400 were 600 MB of figure)
+MAX_SIDE = 64
+MAX_UNITS = 64
 BATCH = 256  # test samples whose outputs make the histograms
 LATENT_POINTS = 500
 LATENT_GRID = 8  # decoded points per side of the latent grid
@@ -131,9 +136,12 @@ def _saturated(kind: str, values: np.ndarray) -> float | None:
 
 
 def _as_images(array: torch.Tensor) -> np.ndarray:
-    """(channels, ...) as (channels, H, W): a 1-D signal becomes one row."""
-    array = array.detach().float().cpu()
-    return (array.unsqueeze(1) if array.dim() == 2 else array).numpy()
+    """(channels, ...) as (channels, H, W): a 1-D signal becomes one row; a side past MAX_SIDE
+    is sampled at every k-th pixel."""
+    array = array.detach().float()
+    images = array.unsqueeze(1) if array.dim() == 2 else array
+    height, width = images.shape[-2:]
+    return images[..., ::-(-height // MAX_SIDE), ::-(-width // MAX_SIDE)].cpu().numpy()
 
 
 def _convolution(session: Session, node: str, sample: int) -> dict:
@@ -206,7 +214,7 @@ def _recurrent(session: Session, node: str, sample: int) -> dict:
     rnn = getattr(session.model, node).rnn
     x = _value_of(session, _input_of(session, node), session.x_test[sample: sample + 1]).float()
     out, _ = rnn(x)
-    result = {"states": out[0].T.float().cpu().numpy(), "signal": x[0, :, 0].cpu().numpy()}
+    result = {"states": out[0, :, :MAX_UNITS].T.float().cpu().numpy(), "signal": x[0, :, 0].cpu().numpy()}
     if isinstance(rnn, torch.nn.LSTM) and rnn.num_layers == 1:
         result["gates"] = _lstm_gates(rnn, x[0], out[0, :, : rnn.hidden_size])
     return result

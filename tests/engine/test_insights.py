@@ -119,3 +119,28 @@ def test_a_training_run_computes_only_the_open_view_and_keeps_it_through_a_reset
     trainer.reset()
     trainer.set_insight(None)
     assert trainer.snapshot().visuals["insight"] is None
+
+
+def test_large_maps_are_sampled_and_a_wide_recurrent_layer_shows_its_first_units():
+    """A link sets the sizes of what these views send every second: a map past MAX_SIDE pixels a
+    side is sampled at every k-th pixel, a recurrent layer shows its first MAX_UNITS units."""
+    side = 3 * insights.MAX_SIDE + 1  # sampled every 4th pixel: 49 a side
+    raw = experiment([{"id": "grow", "type": "Linear", "params": {"out_features": side * side}},
+                      {"id": "image", "type": "Reshape", "params": {"shape": [1, side, side]}},
+                      {"id": "conv", "type": "Conv2d", "params": {"out_channels": 2, "kernel_size": 3, "padding": 1}},
+                      {"id": "flat", "type": "Flatten"}, {"id": "out", "type": "Linear", "params": {"out_features": 1}}],
+                     data={"dataset": "circle", "n_samples": 20}, training={"loss": "bce"})
+    session = Session(load_experiment(raw), "cpu")
+    view = insights.compute(session, "convolution", "conv", sample=0)
+    with torch.no_grad():
+        full = session.model.conv(session.model.image(session.model.grow(session.x_test[:1])))[0]
+    assert view["maps"].shape == (2, 49, 49) and np.allclose(view["maps"], full[:, ::4, ::4].numpy(), atol=1e-5)
+    wide = experiment([{"id": "gru", "type": "GRU", "params": {"hidden_size": 100}},
+                       {"id": "out", "type": "Linear", "params": {"out_features": 1}}], shape=(20, 1),
+                      data={"dataset": "sine", "n_samples": 20}, training={"loss": "mse"})
+    session = Session(load_experiment(wide), "cpu")
+    view = insights.compute(session, "recurrent", "gru", sample=0)
+    with torch.no_grad():
+        out, _ = session.model.gru.rnn(session.x_test[:1])
+    assert view["states"].shape == (insights.MAX_UNITS, 20)
+    assert np.allclose(view["states"], out[0, :, :insights.MAX_UNITS].T.numpy(), atol=1e-6)
