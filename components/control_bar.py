@@ -37,7 +37,7 @@ def show(raw: dict[str, Any], version: str, live_rate: LiveRate, present: bool =
     if present:
         _rate(live_rate)
         return None
-    cells = st.columns([1.2, 1.2, 1.1, 1.0, 0.9, 0.9, 0.9])
+    cells = st.columns([1.0, 1.1, 1.4, 1.0, 0.9, 1.0, 0.8])  # loss the widest: "cross_entropy" in full at 1440 px
     with cells[0]:
         _rate(live_rate)
     key = f"bar_{version}"
