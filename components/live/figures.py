@@ -25,6 +25,8 @@ from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
+GENERATED_COLOUR = "#E4002B"  # red: reads on both ends of the orange-to-blue surface (as in the Inside tab)
+
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
     """Fixed margins, wide enough for tick labels and axis titles: plotly.js's automatic margins
@@ -65,6 +67,11 @@ def boundary(snapshot: Snapshot, dataset: Dataset) -> go.Figure | None:
     fig.add_trace(points_trace(dataset.points_train, dataset.y_train.numpy(), dataset, "train"))
     test = points_trace(dataset.points_test, dataset.y_test.numpy(), dataset, "test", test=True)
     fig.add_trace(test.update(meta={"option": "showTest"}, visible=False))
+    fake = ((snapshot.visuals or {}).get("samples") or {}).get("points")
+    if fake is not None:  # a GAN's generator, over the real points and its discriminator's P(real)
+        fig.add_scatter(x=fake[:, 0], y=fake[:, 1], mode="markers", name="generated",
+                        marker={"symbol": "x", "size": 6, "color": GENERATED_COLOUR},
+                        hovertemplate="generated (%{x:.2f}, %{y:.2f})<extra></extra>")
     return square_layout(fig, dataset.info.domain, height=290)
 
 

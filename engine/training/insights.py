@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from engine.compile import node_values, tail_from
 from engine.data.planar import features
 from engine.training.session import Session
-from engine.training.visuals import generated, plane_grid
+from engine.training.visuals import generated, plane_grid, to_plane, two_columns
 
 VIEWS = {
     "activations": "Activations per layer",
@@ -257,28 +257,13 @@ def _generated(session: Session, node: str, sample: int) -> dict:
     fake = fake.reshape(len(fake), -1).numpy()
     if info.kind != "planar":
         real = session.x_test[:GENERATED_POINTS].float().cpu()
-        return {"real": _two_columns(real.reshape(len(real), -1).numpy()), "generated": _two_columns(fake)}
+        return {"real": two_columns(real.reshape(len(real), -1).numpy()), "generated": two_columns(fake)}
     axis, grid = plane_grid(info.domain, SURFACE_SIZE)
     judged = adversarial.discriminator(torch.from_numpy(features(grid, info.features)).to(session.device))
     return {"real": np.asarray(session.data.points_test[:GENERATED_POINTS], dtype=np.float32),
-            "generated": _to_plane(fake, info.features),
+            "generated": to_plane(fake, info.features),
             "surface": {"axis": axis.tolist(),
                         "real": session.objective.scores(judged).float().cpu().reshape(SURFACE_SIZE, SURFACE_SIZE).numpy()}}
-
-
-def _two_columns(samples: np.ndarray) -> np.ndarray:
-    """The first two numbers of each sample (a zero second one for one-number samples)."""
-    return np.pad(samples[:, :2], ((0, 0), (0, max(0, 2 - samples.shape[1]))))
-
-
-def _to_plane(samples: np.ndarray, names) -> np.ndarray:
-    """Generated feature vectors as points of the plane (where the features hold x1 and x2)."""
-    probe = features(np.array([[1.0, 0.0], [0.0, 1.0]]), names)  # each feature's scale along x1 and x2
-    columns = [list(names).index(n) for n in ("x1", "x2") if n in names]
-    if len(columns) < 2:
-        return _two_columns(samples)
-    scale = np.array([probe[0, columns[0]], probe[1, columns[1]]])
-    return samples[:, columns] / scale
 
 
 VIEW_FUNCTIONS = {"activations": _activations, "convolution": _convolution, "attention": _attention,

@@ -121,14 +121,36 @@ def samples(session: Session, count: int = 10) -> dict | None:
     return result
 
 
+GENERATED_IN_PLANE = 200  # a 2-D GAN's generated points drawn over the real ones
+
+
 def generated(session: Session, count: int = 10) -> dict | None:
-    """For a GAN on images: what the generator draws from the same noise each time."""
-    if session.data.info.kind != "image":
+    """What a GAN's generator draws from the same noise each time: images, or for points in the
+    plane `GENERATED_IN_PLANE` of them, drawn over the real points (the game made visible)."""
+    info = session.data.info
+    if info.kind not in ("image", "planar"):
         return None
     session.model.eval()
-    images = session.adversarial.generate(count).float().cpu()
+    drawn = session.adversarial.generate(GENERATED_IN_PLANE if info.kind == "planar" else count).float().cpu()
     session.model.train()
-    return {"images": images.reshape(len(images), -1, *images.shape[-2:])[:, 0].numpy(), "label": "generated"}
+    if info.kind == "planar":
+        return {"points": to_plane(drawn.reshape(len(drawn), -1).numpy(), info.features), "label": "generated"}
+    return {"images": drawn.reshape(len(drawn), -1, *drawn.shape[-2:])[:, 0].numpy(), "label": "generated"}
+
+
+def two_columns(samples: np.ndarray) -> np.ndarray:
+    """The first two numbers of each sample (a zero second one for one-number samples)."""
+    return np.pad(samples[:, :2], ((0, 0), (0, max(0, 2 - samples.shape[1]))))
+
+
+def to_plane(samples: np.ndarray, names) -> np.ndarray:
+    """Generated feature vectors as points of the plane (where the features hold x1 and x2)."""
+    probe = features(np.array([[1.0, 0.0], [0.0, 1.0]]), names)  # each feature's scale along x1 and x2
+    columns = [list(names).index(n) for n in ("x1", "x2") if n in names]
+    if len(columns) < 2:
+        return two_columns(samples)
+    scale = np.array([probe[0, columns[0]], probe[1, columns[1]]])
+    return samples[:, columns] / scale
 
 
 def layer_stats(session: Session) -> dict[str, dict]:

@@ -8,7 +8,7 @@ from components.live import view
 from engine import load_experiment
 from engine.training.session import Session
 from engine.training.trainer import Snapshot
-from engine.training.visuals import all_visuals
+from engine.training.visuals import all_visuals, to_plane
 from tests.conftest import ROOT
 
 
@@ -46,3 +46,20 @@ def test_an_autoencoder_shows_each_image_above_its_reconstruction():
 def test_no_samples_for_data_that_is_not_images():
     snap, _ = snapshot_after_one_epoch("playground")
     assert snap.visuals["samples"] is None and view.samples(snap) is None
+
+
+def test_a_gan_on_points_draws_its_generated_points_over_the_real_ones():
+    """The game made visible in the output itself: the generator's points over the real ones and
+    the discriminator's P(real) (they were only in the Inside tab)."""
+    from components.live.figures import boundary
+
+    snap, session = snapshot_after_one_epoch("gan_ring")
+    points = snap.visuals["samples"]["points"]
+    assert points.shape == (200, 2)
+    session.model.eval()
+    again = session.adversarial.generate(200).float().numpy()  # the same fixed noise each time
+    assert np.allclose(points, to_plane(again, session.data.info.features), atol=1e-5)
+    figure = boundary(snap, session.data)
+    (fake,) = [t for t in figure.data if t.name == "generated"]
+    assert np.allclose(fake.x, points[:, 0]) and fake.visible is not False
+    assert boundary(snapshot_after_one_epoch("playground")[0], session.data).data[-1].name != "generated"
