@@ -25,7 +25,7 @@ from engine.data import Dataset
 from engine.registry import REGISTRY
 from engine.training.trainer import Snapshot
 
-GENERATED_COLOUR = "#E4002B"  # red: reads on both ends of the orange-to-blue surface (as in the Inside tab)
+GENERATED_COLOUR = "#111111"  # near black: apart from the classes' colours (red among them) and the surface
 
 
 def fixed(fig: go.Figure | None) -> go.Figure | None:
