@@ -21,8 +21,11 @@ pytestmark = pytest.mark.browser
 DEFAULT_LR = json.loads((ROOT / "presets" / "playground.json").read_text())["training"]["lr"]
 
 
-def linked_rate(url: str) -> float:
-    return decode(parse_qs(urlsplit(url).query)["e"][0])["training"]["lr"]
+def linked_rate(url: str) -> float | None:
+    """The rate in a link; None for no link yet (the button copies once its click's clipboard write
+    is done: read at once after a click on a busy machine, it can still be empty)."""
+    query = parse_qs(urlsplit(url).query)
+    return decode(query["e"][0])["training"]["lr"] if "e" in query else None
 
 
 def address(page) -> str:
