@@ -30,6 +30,20 @@ def open_page(browser, app_url: str, size: tuple[int, int], query: str = ""):
     return page
 
 
+def choose(page, label: str, option: str, tries: int = 3) -> None:
+    """Pick `option` in the select box `label`. A list opened while the page runs again closes
+    when the box is drawn anew (seen once in a fresh clone's run): open it again."""
+    for _ in range(tries):
+        page.locator(FINISHED).wait_for(timeout=30_000)
+        page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the {label} box never offered {option}")
+
+
 def button(page, name: str):
     return page.get_by_role("button", name=name, exact=True)
 
@@ -104,8 +118,7 @@ def test_the_untrained_model_is_drawn_and_a_run_stopped_at_its_budget_goes_on(br
     try:
         first = wait_until(lambda: boundary_traces(page), what="the boundary before any Train")
         assert first[0]["type"] == "heatmap" and first[0]["rows"] == 100 and epoch(page) == 0
-        page.get_by_test_id("stSelectbox").filter(has_text="activation").first.click()
-        page.get_by_role("option", name="ReLU", exact=True).click()
+        choose(page, "activation", "ReLU")
         # a new model, new initial weights: the boundary is drawn again, still at epoch 0
         wait_until(lambda: live_frame(page).locator(".speed").inner_text().startswith("ready"), what="a fresh run")
         assert boundary_traces(page) and epoch(page) == 0
