@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -144,6 +145,18 @@ def show(label: str = "Presets gallery") -> None:
         st.session_state.gallery_visible = True
     if st.session_state.get("gallery_visible"):  # stays open across reruns until closed or used
         _browse()
+
+
+OFFERED = 3  # presets offered for data the current model cannot take
+
+
+def offer_for(dataset: Any) -> None:
+    """Buttons that open the presets made for `dataset` (a dataset's name): the way on for a
+    learner whose model cannot take the data just picked (images or sequences into a small MLP)."""
+    made = [(stem, raw) for stem, raw in presets() if (raw.get("data") or {}).get("dataset") == dataset]
+    for stem, raw in made[:OFFERED]:
+        st.button(f"Open the preset “{raw.get('title') or stem}”", key=f"gallery_offer_{stem}", on_click=_load,
+                  args=(raw,), icon=":material/collections_bookmark:")
 
 
 def chosen() -> dict | None:

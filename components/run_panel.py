@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import data_panel, fragments, graph_view, owner, page_presence, workspace
+from components import data_panel, fragments, gallery, graph_view, owner, page_presence, workspace
 from components.live import feed, reading, view
 from components.live.timing import UNFED_POLL_S
 from engine import Experiment
@@ -76,6 +76,8 @@ def show(experiment: Experiment | None, problems: list[str], raw: dict[str, Any]
                 _live(trainer, present=present, network=network)
             else:  # new data: its picture, not the last run's points under its name
                 data_panel.show_preview(raw.get("data"), key="run_data_preview")
+                data = raw.get("data")
+                gallery.offer_for(data.get("dataset") if isinstance(data, dict) else None)
         return
     if experiment.data is None:
         with live_area:

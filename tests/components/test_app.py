@@ -283,7 +283,7 @@ def test_a_dataset_or_features_picked_in_the_data_column_refit_the_networks_ends
     assert current(page) == PLAYGROUND
 
 
-def test_data_the_model_cannot_take_shows_its_own_picture_not_the_last_runs(page):
+def test_data_the_model_cannot_take_shows_its_own_picture_and_the_presets_made_for_it(page):
     assert live_frames(page) and not [c for c in page.get("plotly_chart") if c.key == "run_data_preview"]
     by_key(page.selectbox, "data_", "_dataset").set_value("digits").run()  # images into a 2-input stack
     assert not page.exception, failure(page)
@@ -291,8 +291,17 @@ def test_data_the_model_cannot_take_shows_its_own_picture_not_the_last_runs(page
     assert not live_frames(page)  # the circle's points would stand under the digits' name
     (shown,) = [c for c in page.get("plotly_chart") if c.key == "run_data_preview"]
     assert json.loads(shown.proto.spec)["data"][0]["type"] == "heatmap"  # the digits themselves
+    offered = [b for b in page.button if (b.key or "").startswith("gallery_offer_")]
+    assert [b.key for b in offered] == ["gallery_offer_cnn_digits", "gallery_offer_autoencoder_digits",
+                                        "gallery_offer_vae_digits"]  # the way on: presets made for it
     page.button(key="app_undo").click().run()
     assert live_frames(page) and not page.warning
+    assert not [b for b in page.button if (b.key or "").startswith("gallery_offer_")]
+    by_key(page.selectbox, "data_", "_dataset").set_value("sine").run()
+    page.button(key="gallery_offer_rnn_sine").click().run()
+    assert not page.exception, failure(page)
+    assert current(page) == json.loads((ROOT / "presets" / "rnn_sine.json").read_text())
+    assert not page.warning and live_frames(page)
 
 
 def test_your_own_csv_before_its_file_asks_for_the_file_not_for_a_target(page):
