@@ -10,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from components import fragments
-from components.training_panel import LiveRate
+from components.training_panel import LiveRate, without_lr
 from engine import mlp
 from engine.training.config import FIELDS, LOSSES, LR_LADDER, OPTIMIZERS
 
@@ -25,8 +25,7 @@ def shown(raw: dict[str, Any]) -> dict[str, Any]:
     they stay the same widgets when the rate changes, which reruns the rate's part alone: keyed on
     the whole experiment, the next pick in the row came from a widget the page no longer had, and
     was lost."""
-    training = {k: v for k, v in (raw.get("training") or {}).items() if k != "lr"}
-    return {**raw, "training": training}
+    return {**raw, "training": without_lr(raw.get("training") or {})}
 
 
 def show(raw: dict[str, Any], version: str, live_rate: LiveRate, present: bool = False) -> dict[str, Any] | None:

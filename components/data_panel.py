@@ -11,6 +11,7 @@ import streamlit as st
 
 from components import dataset_picker
 from components.charts import preview
+from components.layout import plain
 from components.memo import remembered
 from components.param_widgets import widget
 from engine.data import DATASETS, check_data, make_dataset
@@ -60,7 +61,8 @@ def show(data: dict[str, Any] | None, version: str, compact: bool = False) -> di
             st.info(UPLOAD_FIRST)
             return None
         if columns:  # the uploader starts empty on each new version of the data: say what is loaded
-            shown = ", ".join(columns[:8]) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
+            # a table's names are anybody's (a link carries it): text, never Markdown
+            shown = plain(", ".join(columns[:8])) + (f" and {len(columns) - 8} more" if len(columns) > 8 else "")
             st.caption(f"In use: a table of {len(columns)} columns ({shown}); a new file replaces it.")
     for field, param in schema.items():
         if field in ("seed", *SOURCES) or (field == "n_samples" and (name == "csv" or compact)):
@@ -101,16 +103,19 @@ def awaiting_upload(data: Any) -> bool:
 
 def _checked(data: dict[str, Any], with_preview: bool) -> None:
     """The section's problems, and (`with_preview`) a first look at its data."""
-    _, _, problems = check_data(data, WEB_LIMITS)
-    for problem in problems:
+    checked = check_data(data, WEB_LIMITS)
+    for problem in checked[2]:
         st.error(str(problem))
     if with_preview:
-        show_preview(data)
+        _preview(data, *checked, key="data_preview")
 
 
 def show_preview(data: Any, key: str = "data_preview") -> None:
     """A first look at the section's data, with its sample counts; nothing if it cannot be made."""
-    config, info, problems = check_data(data, WEB_LIMITS)
+    _preview(data, *check_data(data, WEB_LIMITS), key=key)
+
+
+def _preview(data: Any, config, info, problems: list, key: str) -> None:
     if config is None or problems:
         return
     dataset = make_dataset(config)

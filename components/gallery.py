@@ -5,7 +5,7 @@ Owns the session keys `gallery_*`."""
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,11 +150,19 @@ def show(label: str = "Presets gallery") -> None:
 OFFERED = 3  # presets offered for data the current model cannot take
 
 
+@cache
+def _by_dataset() -> dict[str, list[tuple[str, dict]]]:
+    """The presets by the dataset they train on, read once (offers are drawn on every page run)."""
+    found: dict[str, list[tuple[str, dict]]] = {}
+    for stem, raw in presets():
+        found.setdefault((raw.get("data") or {}).get("dataset"), []).append((stem, raw))
+    return found
+
+
 def offer_for(dataset: Any) -> None:
     """Buttons that open the presets made for `dataset` (a dataset's name): the way on for a
     learner whose model cannot take the data just picked (images or sequences into a small MLP)."""
-    made = [(stem, raw) for stem, raw in presets() if (raw.get("data") or {}).get("dataset") == dataset]
-    for stem, raw in made[:OFFERED]:
+    for stem, raw in _by_dataset().get(dataset, [])[:OFFERED]:
         st.button(f"Open the preset “{raw.get('title') or stem}”", key=f"gallery_offer_{stem}", on_click=_load,
                   args=(raw,), icon=":material/collections_bookmark:")
 

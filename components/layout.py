@@ -4,6 +4,8 @@ top while it runs, and the presenting view's larger type. Selectors are Streamli
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 BASE = """
@@ -39,3 +41,12 @@ def style(present: bool) -> None:
 def shortened(text: str, limit: int) -> str:
     """`text` cut to `limit` characters with an ellipsis: the title bar is one line."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+MARKDOWN_SIGNS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """`text` to show as it is in an element that reads Markdown (a caption): every sign that
+    could make a link, an image, emphasis or math is escaped."""
+    return MARKDOWN_SIGNS.sub(r"\\\1", text)

@@ -37,7 +37,7 @@ def show(training: dict[str, Any] | None, version: str, live_rate: LiveRate | No
     current = {k: training.get(k, p.default) for k, p in FIELDS.items()}
     # The rate inputs are keyed on the whole section (the ladder gains a typed rate), the other
     # inputs on the rest: a new rate re-creates two widgets, not the whole panel
-    rest = f"training_{widget_key('training_rest', _without_lr(training))}"
+    rest = f"training_{widget_key('training_rest', without_lr(training))}"
     edited = dict(training)
     if live_rate is not None:
         _live_rate_inputs(live_rate)
@@ -68,7 +68,8 @@ def show(training: dict[str, Any] | None, version: str, live_rate: LiveRate | No
     return None if edited == training else edited
 
 
-def _without_lr(training: dict[str, Any]) -> dict[str, Any]:
+def without_lr(training: dict[str, Any]) -> dict[str, Any]:
+    """The section less its rate: what the inputs other than the rate show."""
     return {k: v for k, v in training.items() if k != "lr"}
 
 

@@ -37,13 +37,9 @@ def follow_data(raw: dict[str, Any], limits: Limits | None = None) -> dict[str, 
     if isinstance(source, dict) and _is_vector(source.get("shape")) and source.get("dtype", "float") == info.dtype:
         source["shape"] = list(info.sample_shape)
     stack = mlp.read_stack(out["model"])
-    if stack is None:
-        return out if out != raw else raw
     training = out.get("training") if isinstance(out.get("training"), dict) else None
     loss = (training or {}).get("loss", "auto")
-    if loss != "auto" and not isinstance(loss, str):
-        return out if out != raw else raw
-    if not _fits(info, stack.outputs, loss):
+    if stack is not None and isinstance(loss, str) and not _fits(info, stack.outputs, loss):
         outputs, loss = _task_end(info, loss)
         # a value takes no squashing; a Softmax over one output is always 1
         final = None if not info.is_classification or (outputs == 1 and stack.final == "Softmax") else stack.final
@@ -51,7 +47,6 @@ def follow_data(raw: dict[str, Any], limits: Limits | None = None) -> dict[str, 
         if training is not None and loss != training.get("loss", "auto"):
             training["loss"] = loss
     return out if out != raw else raw
-
 
 def _is_vector(shape: Any) -> bool:
     return isinstance(shape, list) and len(shape) == 1 and isinstance(shape[0], int) and not isinstance(shape[0], bool)

@@ -389,3 +389,12 @@ def test_the_gan_settings_under_more_stay_automatic_until_set():
     assert (last["generator_output"], last["discriminator_lr"]) == ("fake", 0.0005)
     by_key(app.text_input, "training_", "_generator_output").input("  ").run()
     assert returned(app)[-1]["generator_output"] is None  # emptied: not a GAN again
+
+
+def test_a_tables_column_names_are_shown_as_text_not_markdown():
+    app = start(data_page, {"dataset": "csv"})
+    rows = "\n".join(f"{i},{i % 3},{'ab'[i % 2]}" for i in range(20))
+    header = "![x](http://example.com/t.png),*b*,kind"
+    app.file_uploader[0].set_value(("marks.csv", f"{header}\n{rows}\n".encode(), "text/csv")).run()
+    (shown,) = [c.value for c in app.caption if c.value.startswith("In use:")]
+    assert r"\!\[x\]\(http\://example\.com/t\.png\), \*b\*, kind" in shown and "![x](" not in shown
